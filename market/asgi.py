@@ -1,0 +1,5 @@
+"""ASGI entry point for servers (``granian --interface asgi market.asgi:app``)."""
+
+from market.app import create_app
+
+app = create_app()

@@ -1,0 +1,127 @@
+"""The ``market`` command: migrate, serve, load demo data, create privileged users.
+
+Every command takes its database from ``MARKET_DATABASE_URL`` (default: the SQLite file
+under ``var/``) and runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from market.db import make_engine, make_sessionmaker, transaction
+from market.problems import Problem
+from market.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def run_in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction; domain problems become a clean CLI error."""
+
+    async def go() -> T:
+        engine = make_engine(settings)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(go())
+    except Problem as exc:
+        raise click.ClickException(exc.detail) from exc
+
+
+@click.group()
+def main() -> None:
+    """Jingmen industrial solid-waste exchange."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Run migrations, then add any catalogue entries the database lacks."""
+    from market.migrate import upgrade
+    from market.services.catalogue_sync import sync_catalogue
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    added = run_in_transaction(settings, sync_catalogue)
+    click.echo(f"database at {revision}; catalogue: {added}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with granian (see README for why granian)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    _settings()
+    click.echo(f"serving on http://{host}:{port}  (API: /api/v1, OpenAPI: /schema/openapi.json)")
+    Granian(
+        "market.asgi:app", address=host, port=port, interface=Interfaces.ASGI, workers=workers
+    ).serve()
+
+
+@main.group()
+def demo() -> None:
+    """Jingmen demo data."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load the deterministic Jingmen demo data (idempotent) and print the demo logins."""
+    from market.demo import load_demo
+
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("refusing to load demo data in production mode")
+    report = run_in_transaction(settings, load_demo)
+    click.echo(report.summary())
+
+
+@main.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role", type=click.Choice(["user", "regulator", "admin"]), default="user", show_default=True
+)
+def user_create(email: str, password: str, display_name: str, role: str) -> None:
+    """Create a user; regulators and platform admins can only be created here."""
+    from market.services.accounts import create_user
+
+    async def work(session: AsyncSession) -> str:
+        u = await create_user(session, email, password, display_name, role)
+        return f"created {u.role} {u.email} (id {u.id})"
+
+    click.echo(run_in_transaction(_settings(), work))
+
+
+if __name__ == "__main__":
+    main()

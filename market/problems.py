@@ -1,0 +1,148 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Services raise :class:`Problem` subclasses (domain errors that know their status); the app
+maps those, Litestar's own HTTP and validation errors, and database integrity errors to
+``application/problem+json``. Validation failures are 422 with an ``errors`` list naming
+each field and the reason, so a client can put the message next to the right input.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class Problem(Exception):
+    """A domain error with an HTTP status; ``errors`` lists ``{"field", "reason"}`` pairs."""
+
+    status = 400
+
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, str]] | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        if status is not None:
+            self.status = status
+
+
+class Invalid(Problem):
+    """422: the request is well-formed but a field's value is not acceptable."""
+
+    status = 422
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+class NotFound(Problem):
+    status = 404
+
+
+class Forbidden(Problem):
+    status = 403
+
+
+class Unauthorized(Problem):
+    status = 401
+
+
+class Conflict(Problem):
+    status = 409
+
+
+def problem_response(
+    status: int, detail: str, errors: list[dict[str, str]] | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        reason = str(item.get("message", "invalid value"))
+        reason = reason.removeprefix("Value error, ")
+        field = str(item.get("key") or item.get("source") or "body")
+        errors.append({"field": field, "reason": reason})
+    return errors
+
+
+def handle_problem(_: Request[Any, Any, Any], exc: Problem) -> Response[dict[str, Any]]:
+    return problem_response(exc.status, exc.detail, exc.errors)
+
+
+def handle_validation(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    errors = _validation_errors(exc)
+    if not errors:
+        # A body that is not JSON, or not the right JSON shape at all.
+        return problem_response(400, str(exc.detail))
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return problem_response(422, detail, errors)
+
+
+def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    detail = str(exc.detail)
+    if isinstance(exc, NotFoundException) and detail == "Not Found":
+        detail = "no such resource"
+    return problem_response(exc.status_code, detail)
+
+
+def handle_integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
+    """A constraint the services did not catch first: report a conflict, never a 500."""
+    log.warning("integrity error reached the API: %s", exc.orig)
+    return problem_response(409, "the change conflicts with existing data")
+
+
+def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged")
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    Problem: handle_problem,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    IntegrityError: handle_integrity,
+    Exception: handle_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType"]

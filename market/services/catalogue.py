@@ -1,0 +1,99 @@
+"""Reading the material catalogue and checking specification values against it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from market.models import Grade, GradeLimit, Material, MaterialParameter
+from market.problems import Invalid, NotFound
+
+
+async def list_materials(session: AsyncSession) -> list[Material]:
+    return list((await session.exec(select(Material).order_by(Material.code))).all())
+
+
+async def get_material(session: AsyncSession, code: str) -> Material:
+    material = await session.get(Material, code)
+    if material is None:
+        raise NotFound(f"material {code!r} is not in the catalogue")
+    return material
+
+
+async def material_for_input(
+    session: AsyncSession, code: str, field: str = "material_code"
+) -> Material:
+    """The material a request names, or a 422 on that field listing nothing secret."""
+    material = await session.get(Material, code)
+    if material is None:
+        raise Invalid(field, f"unknown material {code!r}; see GET /api/v1/materials")
+    return material
+
+
+async def parameters(session: AsyncSession, material_code: str) -> dict[str, MaterialParameter]:
+    stmt = select(MaterialParameter).where(MaterialParameter.material_code == material_code)
+    return {p.key: p for p in (await session.exec(stmt)).all()}
+
+
+async def grades(session: AsyncSession, material_code: str) -> list[tuple[Grade, list[GradeLimit]]]:
+    """A material's graded presets with their limits, in key order."""
+    gs = (
+        await session.exec(
+            select(Grade).where(Grade.material_code == material_code).order_by(Grade.key)
+        )
+    ).all()
+    if not gs:
+        return []
+    limits = (
+        await session.exec(select(GradeLimit).where(GradeLimit.grade_id.in_([g.id for g in gs])))  # type: ignore[attr-defined]
+    ).all()
+    by_grade: dict[int, list[GradeLimit]] = {}
+    for lim in limits:
+        by_grade.setdefault(lim.grade_id, []).append(lim)
+    return [(g, sorted(by_grade.get(g.id or 0, []), key=lambda x: x.parameter_key)) for g in gs]
+
+
+async def get_grade(session: AsyncSession, material_code: str, key: str) -> Grade | None:
+    stmt = select(Grade).where(Grade.material_code == material_code, Grade.key == key)
+    return (await session.exec(stmt)).first()
+
+
+async def grade_for_input(session: AsyncSession, key: str, material_code: str) -> Grade:
+    grade = await get_grade(session, material_code, key)
+    if grade is None:
+        raise Invalid("grade", f"unknown grade {key!r} for material {material_code!r}")
+    return grade
+
+
+def check_values(
+    values: Mapping[str, Decimal], params: Mapping[str, MaterialParameter], field: str
+) -> None:
+    """422 naming the first parameter that is unknown or outside its physically valid range."""
+    for key, value in values.items():
+        param = params.get(key)
+        if param is None:
+            known = ", ".join(sorted(params)) or "none"
+            raise Invalid(f"{field}.{key}", f"unknown parameter for this material; known: {known}")
+        if not value.is_finite():
+            raise Invalid(f"{field}.{key}", "must be a finite number")
+        if param.valid_min is not None and value < param.valid_min:
+            raise Invalid(
+                f"{field}.{key}",
+                f"{value} is below the valid range {fmt(param.valid_min)}–{fmt(param.valid_max)} {param.unit}".rstrip(),
+            )
+        if param.valid_max is not None and value > param.valid_max:
+            raise Invalid(
+                f"{field}.{key}",
+                f"{value} is above the valid range {fmt(param.valid_min)}–{fmt(param.valid_max)} {param.unit}".rstrip(),
+            )
+
+
+def fmt(value: Decimal | None) -> str:
+    """A Decimal without trailing zeros or exponent ("12", "0.06"); "" for None."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
