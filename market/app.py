@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
-from market.api import accounts, demands, health, listings, organizations
+from market.api import accounts, demands, geo, health, listings, organizations
 from market.api.deps import provide_db, provide_settings, provide_user
 from market.db import make_engine, make_sessionmaker
 from market.problems import EXCEPTION_HANDLERS
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *organizations.routes,
             *listings.routes,
             *demands.routes,
+            *geo.routes,
         ],
     )
     return Litestar(

@@ -55,7 +55,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Run migrations, then add any catalogue entries the database lacks."""
     from market.migrate import upgrade
@@ -98,6 +98,38 @@ def demo_load() -> None:
         raise click.ClickException("refusing to load demo data in production mode")
     report = run_in_transaction(settings, load_demo)
     click.echo(report.summary())
+
+
+@main.group()
+def geodata() -> None:
+    """Region boundaries."""
+
+
+@geodata.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(["district", "park"]), required=True)
+@click.option("--crs", default="gcj02", show_default=True, help="wgs84, gcj02, bd09 or cgcs2000")
+@click.option(
+    "--repair/--strict",
+    default=True,
+    show_default=True,
+    help="mend shapes whose parts merely touch (area change < 0.1 %); --strict refuses them",
+)
+def geodata_import(file: str, kind: str, crs: str, repair: bool) -> None:
+    """Replace all districts or parks with a DataV-style GeoJSON file, all-or-nothing."""
+    from pathlib import Path
+
+    from market.services.geo import import_regions
+
+    text = Path(file).read_text(encoding="utf-8")
+
+    async def work(session: AsyncSession) -> str:
+        r = await import_regions(
+            session, text, kind=kind, crs=crs, repair=repair, source=Path(file).name
+        )
+        return f"imported {r.regions} {kind} boundaries ({', '.join(r.codes)}); {r.sites_updated} sites re-attributed"
+
+    click.echo(run_in_transaction(_settings(), work))
 
 
 @main.group()

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.demo_seed import DemoData, DemoOrg, DemoUser, build_demo
 from market.models import Organization, Permit, Site, User
-from market.regions import RegionLocator
+from market.regions import RegionLocator, load_locator
 from market.services.accounts import create_user, normalise_email
 from market.services.demands import create_demand
 from market.services.listings import create_listing
@@ -136,7 +136,7 @@ async def _load_org(
 
 async def load_demo(session: AsyncSession) -> DemoReport:
     data = build_demo()
-    locator = RegionLocator.default()
+    locator = await load_locator(session)
     report = DemoReport()
     for org in data.orgs:
         await _load_org(session, data, org, locator, report)

@@ -18,7 +18,7 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Migrate to ``revision``. Synchronous: call it via ``asyncio.to_thread`` inside a loop."""
     command.upgrade(alembic_config(database_url), revision)
 

@@ -9,6 +9,7 @@ each field and the reason, so a client can put the message next to the right inp
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -75,6 +76,10 @@ class Conflict(Problem):
     status = 409
 
 
+#: Litestar reports a missing query/path/header parameter as a bare 400 with this text.
+_MISSING = re.compile(r"Missing required (?:\w+ )?parameter '([^']+)'")
+
+
 def problem_response(
     status: int, detail: str, errors: list[dict[str, str]] | None = None, **extra: Any
 ) -> Response[dict[str, Any]]:
@@ -112,6 +117,9 @@ def handle_validation(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     errors = _validation_errors(exc)
+    missing = _MISSING.search(str(exc.detail))
+    if not errors and missing:
+        errors = [{"field": missing.group(1), "reason": "is required"}]
     if not errors:
         # A body that is not JSON, or not the right JSON shape at all.
         return problem_response(400, str(exc.detail))

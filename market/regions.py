@@ -1,14 +1,24 @@
-"""The regions the service attributes sites to.
+"""The regions the service attributes sites to, and where they come from.
 
-Jingmen's five county-level units (adcodes, DOMAIN.md §5). Boundaries and parks come from
-``geodata``; this module is the service's single place that knows which are in force.
+Jingmen's five county-level units (adcodes, DOMAIN.md §5) are fixed; their boundaries and
+the industrial parks are imported (``market geodata import``) or, until then, geodata's
+schematic set, marked approximate. Each process keeps a :class:`RegionLocator` and reloads it
+when the ``regions`` table changes (another process or the CLI may have imported).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from shapely.geometry import shape
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from geodata.regions import Region, RegionIndex, schematic_regions
+from market.models import RegionRecord
 
 DISTRICT_NAMES: dict[str, str] = {
     "420802": "东宝区",
@@ -19,15 +29,16 @@ DISTRICT_NAMES: dict[str, str] = {
 }
 DISTRICT_CODES = frozenset(DISTRICT_NAMES)
 
+#: (row count, latest import time) of the regions table; schematic-only is (0, None).
+Version = tuple[int, datetime | None]
+
 
 class RegionLocator:
-    """Attributes WGS84 points to (district code, park code) with a spatial index.
+    """Attributes WGS84 points to (district code, park code) with a spatial index."""
 
-    Starts from geodata's schematic regions; imported official boundaries replace them.
-    """
-
-    def __init__(self, regions: Sequence[Region]) -> None:
+    def __init__(self, regions: Sequence[Region], version: Version = (0, None)) -> None:
         self.regions = list(regions)
+        self.version = version
         self._index = RegionIndex(self.regions)
 
     @classmethod
@@ -36,3 +47,50 @@ class RegionLocator:
 
     def locate(self, lon: float, lat: float) -> tuple[str | None, str | None]:
         return self._index.locate(lon, lat)
+
+    def locate_many(self, lons: Any, lats: Any) -> tuple[list[str | None], list[str | None]]:
+        districts, parks = self._index.locate_many(lons, lats)
+        return list(districts), list(parks)
+
+    def get(self, code: str) -> Region | None:
+        return next((r for r in self.regions if r.code == code), None)
+
+
+def record_to_region(record: RegionRecord) -> Region:
+    return Region(
+        code=record.code,
+        name_zh=record.name_zh,
+        name_en=record.name_en,
+        kind="park" if record.kind == "park" else "district",
+        geometry=shape(record.geometry),
+        approximate=False,
+        parent_code=record.parent_code,
+    )
+
+
+def combine(imported: Sequence[Region]) -> list[Region]:
+    """Imported regions, completed per kind by the schematic set where a kind is missing."""
+    kinds = {r.kind for r in imported}
+    return list(imported) + [r for r in schematic_regions() if r.kind not in kinds]
+
+
+async def regions_version(session: AsyncSession) -> Version:
+    count, latest = (
+        await session.exec(select(func.count(), func.max(RegionRecord.imported_at)))
+    ).one()
+    return int(count), latest
+
+
+async def load_locator(session: AsyncSession) -> RegionLocator:
+    records = (await session.exec(select(RegionRecord).order_by(RegionRecord.code))).all()
+    version = await regions_version(session)
+    return RegionLocator(combine([record_to_region(r) for r in records]), version)
+
+
+async def current_locator(session: AsyncSession, state: Any) -> RegionLocator:
+    """The process's locator, reloaded first if the regions table changed since."""
+    locator: RegionLocator = state.regions
+    if await regions_version(session) != locator.version:
+        locator = await load_locator(session)
+        state.regions = locator
+    return locator

@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from market.app import create_app
@@ -35,6 +35,22 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 #: Tables holding the catalogue, kept between tests; everything else is emptied.
 CATALOGUE_TABLES = {"materials", "material_parameters", "grades", "grade_limits", "alembic_version"}
 SHARED_GEO = Path(__file__).resolve().parents[1].parent / "shared" / "geo"
+
+
+def shared_geo_file(name: str) -> Path:
+    """A reference file from ``../shared/geo`` (never committed): skip locally, fail in CI."""
+    path = SHARED_GEO / name
+    if not path.is_file():
+        require_or_skip(
+            f"boundary file not found: {path} (expected beside the repo in ../shared/geo/)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def jingmen_datav_path() -> Path:
+    """The public DataV export of Jingmen's five county-level units (GCJ-02)."""
+    return shared_geo_file("jingmen_420800_datav.geojson")
 
 
 def require_or_skip(reason: str) -> None:
@@ -113,10 +129,15 @@ def database_url(
 async def _empty_tables(settings: Settings) -> None:
     engine = make_engine(settings)
     try:
-        tables = [
-            t.name for t in reversed(metadata.sorted_tables) if t.name not in CATALOGUE_TABLES
-        ]
         async with engine.begin() as conn:
+            existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            # Only tables the migrations created: tests/test_migrations.py checks they match
+            # the models, so a model without a migration fails there rather than everywhere.
+            tables = [
+                t.name
+                for t in reversed(metadata.sorted_tables)
+                if t.name not in CATALOGUE_TABLES and t.name in existing
+            ]
             if settings.is_sqlite:
                 for name in tables:
                     await conn.execute(text(f'DELETE FROM "{name}"'))

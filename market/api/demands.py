@@ -8,7 +8,7 @@ from litestar import get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from market.api.deps import CurrentUser, Db
-from market.api.listings import Lat, Lon, MinQty, Page, PageSize, Radius
+from market.api.listings import Crs, Lat, Lon, MinQty, Page, PageSize, Radius
 from market.api.schemas import DemandIn, DemandPatch, bounds
 from market.services import demands as svc
 from market.services.offers import geo_filter, non_negative
@@ -51,12 +51,13 @@ async def search_demands(
     radius_km: Radius = None,
     min_quantity_t: MinQty = None,
     mine: FromQuery[bool] = False,
+    crs: Crs = "wgs84",
     page: Page = 1,
     page_size: PageSize = 20,
 ) -> dict[str, Any]:
     query = svc.DemandQuery(
         material=material,
-        geo=geo_filter(lat, lon, radius_km),
+        geo=geo_filter(lat, lon, radius_km, crs),
         min_quantity_t=non_negative(min_quantity_t, "min_quantity_t"),
         mine=mine,
         page=page,

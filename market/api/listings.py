@@ -21,6 +21,7 @@ Radius = Annotated[float | None, QueryParameter(gt=0, le=2000, description="km a
 MinQty = Annotated[
     Decimal | None, QueryParameter(description="tonnes still available at least (≥ 0)")
 ]
+Crs = Annotated[str, QueryParameter(description="datum of lat/lon: wgs84, gcj02, bd09, cgcs2000")]
 Page = Annotated[int, QueryParameter(ge=1)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=200)]
 
@@ -59,12 +60,13 @@ async def search_listings(
     radius_km: Radius = None,
     min_quantity_t: MinQty = None,
     mine: FromQuery[bool] = False,
+    crs: Crs = "wgs84",
     page: Page = 1,
     page_size: PageSize = 20,
 ) -> dict[str, Any]:
     query = svc.ListingQuery(
         material=material,
-        geo=geo_filter(lat, lon, radius_km),
+        geo=geo_filter(lat, lon, radius_km, crs),
         min_quantity_t=non_negative(min_quantity_t, "min_quantity_t"),
         mine=mine,
         page=page,

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from market.api.deps import CurrentUser, Db
 from market.api.schemas import MemberIn, OrganizationIn, SiteIn
 from market.models import Organization, Site
-from market.regions import DISTRICT_NAMES
+from market.regions import DISTRICT_NAMES, current_locator
 from market.services import organizations as orgs
 from market.services import sites
 from market.services.access import membership_role, require_member, sees_everything
@@ -99,7 +99,7 @@ async def create_site(
         lon=data.lon,
         lat=data.lat,
         crs=data.crs,
-        locate=state.regions.locate,
+        locate=(await current_locator(db, state)).locate,
     )
     return site_view(site)
 

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from geodata.datums import CoordinateError, to_wgs84
 from geodata.distance import geodesic_km_many
 from market.models import Site, User
 from market.problems import Conflict, Invalid
@@ -83,7 +84,9 @@ def non_negative(value: Decimal | None, field: str) -> Decimal | None:
     return value
 
 
-def geo_filter(lat: float | None, lon: float | None, radius_km: float | None) -> GeoFilter | None:
+def geo_filter(
+    lat: float | None, lon: float | None, radius_km: float | None, crs: str = "wgs84"
+) -> GeoFilter | None:
     """Turn the query's lat/lon/radius into a filter, or a 422 saying what is missing."""
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
@@ -92,7 +95,11 @@ def geo_filter(lat: float | None, lon: float | None, radius_km: float | None) ->
         if radius_km is not None:
             raise Invalid("radius_km", "needs lat and lon")
         return None
-    return GeoFilter(lon=lon, lat=lat, radius_km=radius_km)
+    try:
+        wlon, wlat = to_wgs84(lon, lat, crs)
+    except CoordinateError as exc:
+        raise Invalid(exc.field, exc.reason) from exc
+    return GeoFilter(lon=wlon, lat=wlat, radius_km=radius_km)
 
 
 async def nearest_page(

@@ -21,8 +21,6 @@ from market.demo_seed import (
 )
 from market.uscc import validate_uscc
 
-GEO_DIR = Path(__file__).resolve().parents[3] / "shared" / "geo"
-
 
 @pytest.fixture(scope="module")
 def demo() -> DemoData:
@@ -105,12 +103,11 @@ def test_sites_in_jingmen_envelope_and_apart(demo: DemoData) -> None:
         assert math.hypot(dx, dy) > 0.3, (ka, kb)
 
 
-def test_sites_inside_their_district() -> None:
+def test_sites_inside_their_district(jingmen_datav_path: Path) -> None:
     """Each site (converted back to GCJ-02) lies in the county-level unit its address names."""
-    shapely_geometry = pytest.importorskip("shapely.geometry")
-    path = GEO_DIR / "jingmen_420800_datav.geojson"
-    if not path.exists():
-        pytest.skip("shared geo boundary not available")
+    import shapely.geometry as shapely_geometry
+
+    path = jingmen_datav_path
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     polys = {
         str(f["properties"]["adcode"]): shapely_geometry.shape(f["geometry"]) for f in features

@@ -1,0 +1,44 @@
+"""The migrations build exactly the schema the models describe, and undo it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+import market.models  # noqa: F401
+from market.db import metadata
+from market.migrate import downgrade, upgrade
+
+
+def _diff(url: str) -> list[Any]:
+    async def go() -> list[Any]:
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": False}), metadata
+                )
+            )
+        await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    diff = _diff(database_url)
+    assert diff == [], f"models and migrations differ (write a migration): {diff}"
+
+
+def test_downgrade_to_base_and_up_again(database_url: str, tmp_path) -> None:
+    url = database_url
+    if url.startswith("sqlite"):
+        url = f"sqlite+aiosqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+        upgrade(url)
+    downgrade(url, "base")
+    upgrade(url)
+    assert _diff(url) == []
