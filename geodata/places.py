@@ -3,10 +3,14 @@
 **Source and accuracy.** The city centre, the five county-level seats and the three located
 parks are the points given in DOMAIN.md §5. Every other point (towns, subdistricts, functional
 zones, the 石桥驿 and high-tech-zone parks) is an *approximate* location compiled for this
-project from general knowledge and public maps, checked only in that each falls inside the
-right county-level unit of the public DataV boundary file. Treat them as good to a few
-kilometres (``precision_km``): enough to place a listing in the right district and to
-estimate haulage, not to navigate a lorry to a gate.
+project from general knowledge, cross-read with an unverified township table found in a public
+app repository; none was checked against an authoritative source. The only check made is that
+each falls inside the right county-level unit of the public DataV boundary file (a test).
+Where the two disagreed, the DataV file decided: 漳河镇 sits in 东宝区 and the 漳河新区 point
+in 掇刀区; the DOMAIN.md point of 荆门化工循环产业园 lies in 掇刀区, 0.1 km from the 东宝
+border. Treat all of them as good to a few kilometres (``precision_km``): enough to place a
+listing in the right district and to estimate haulage, not to navigate a lorry to a gate; an
+administrator should correct them from an official source.
 
 **Coordinate system.** All points here are **GCJ-02**, like the DOMAIN.md figures and the Amap
 and Tencent maps that users copy from, so that the table can be checked and extended by
