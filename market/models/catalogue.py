@@ -57,6 +57,8 @@ class Grade(SQLModel, table=True):
     name: str = Field(max_length=120)
     name_zh: str = Field(default="", max_length=120)
     standard: str = Field(default="", max_length=60)
+    #: Order within the material, strictest first (the seed's order), for summaries.
+    position: int = 0
 
 
 class GradeLimit(SQLModel, table=True):

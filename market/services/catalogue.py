@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.models import Grade, GradeLimit, Material, MaterialParameter
 from market.problems import Invalid, NotFound
+from matching.specs import Grade as MGrade
+from matching.specs import Limit
+from matching.specs import Parameter as MParameter
 
 
 async def list_materials(session: AsyncSession) -> list[Material]:
@@ -42,7 +46,9 @@ async def grades(session: AsyncSession, material_code: str) -> list[tuple[Grade,
     """A material's graded presets with their limits, in key order."""
     gs = (
         await session.exec(
-            select(Grade).where(Grade.material_code == material_code).order_by(Grade.key)
+            select(Grade)
+            .where(Grade.material_code == material_code)
+            .order_by(col(Grade.position), col(Grade.key))
         )
     ).all()
     if not gs:
@@ -97,3 +103,56 @@ def fmt(value: Decimal | None) -> str:
         return ""
     text = format(value.normalize(), "f")
     return text
+
+
+# --- the catalogue as matching's plain data ---------------------------------------------
+
+_GRADE_STEP = re.compile(r"_(?:i{1,3}|s\d+|[abc])(?=_|$)")
+
+
+def grade_family(key: str) -> str:
+    """Grades of one family differ only in their step (F-I/F-II/F-III, S105/S95/S75)."""
+    return _GRADE_STEP.sub("", key)
+
+
+def short_label(name: str, standard: str) -> str:
+    """ "GB/T 1596 F-II concrete" → "F-II concrete": the grade without its standard."""
+    for prefix in (standard, standard.split("-")[0]):
+        if prefix and name.startswith(prefix):
+            return name[len(prefix) :].strip() or name
+    parts = name.split(" ", 2)
+    return parts[2] if len(parts) == 3 and parts[0].startswith("GB") else name
+
+
+def to_limit(lim: GradeLimit) -> Limit:
+    return Limit(min=lim.min, max=lim.max, source=lim.source or None, confirmed=lim.confirmed)
+
+
+def to_grade(grade: Grade, limits: list[GradeLimit]) -> MGrade:
+    return MGrade(
+        key=grade.key,
+        name=grade.name,
+        standard=grade.standard,
+        limits={lim.parameter_key: to_limit(lim) for lim in limits},
+        name_zh=grade.name_zh or None,
+        short=short_label(grade.name, grade.standard),
+    )
+
+
+async def matching_parameters(session: AsyncSession, material_code: str) -> dict[str, MParameter]:
+    return {
+        k: MParameter(
+            key=p.key,
+            name_zh=p.name_zh,
+            name_en=p.name_en,
+            unit=p.unit,
+            valid_min=p.valid_min,
+            valid_max=p.valid_max,
+        )
+        for k, p in (await parameters(session, material_code)).items()
+    }
+
+
+async def matching_grades(session: AsyncSession, material_code: str) -> list[MGrade]:
+    """The material's grades, strictest first within each family."""
+    return [to_grade(g, lims) for g, lims in await grades(session, material_code)]

@@ -77,6 +77,21 @@ async def sync_catalogue(session: AsyncSession) -> SyncReport:
             report.materials += 1
     await session.flush()
     for m in MATERIALS:
+        for position, g in enumerate(m.grades):
+            if (m.code, g.key) not in grade_ids:
+                grade = Grade(
+                    key=g.key,
+                    material_code=m.code,
+                    name=g.name,
+                    name_zh=g.name_zh,
+                    standard=g.standard,
+                    position=position,
+                )
+                session.add(grade)
+                await session.flush()
+                assert grade.id is not None
+                grade_ids[(m.code, g.key)] = grade.id
+                report.grades += 1
         for p in m.parameters:
             if (m.code, p.key) not in have_params:
                 session.add(
@@ -91,20 +106,6 @@ async def sync_catalogue(session: AsyncSession) -> SyncReport:
                     )
                 )
                 report.parameters += 1
-        for g in m.grades:
-            if (m.code, g.key) not in grade_ids:
-                grade = Grade(
-                    key=g.key,
-                    material_code=m.code,
-                    name=g.name,
-                    name_zh=g.name_zh,
-                    standard=g.standard,
-                )
-                session.add(grade)
-                await session.flush()
-                assert grade.id is not None
-                grade_ids[(m.code, g.key)] = grade.id
-                report.grades += 1
     await session.flush()
     for m in MATERIALS:
         for g in m.grades:

@@ -86,6 +86,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("name_zh", sa.String(length=120), nullable=False),
         sa.Column("standard", sa.String(length=60), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["material_code"],
             ["materials.code"],
