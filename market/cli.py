@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import click
@@ -133,6 +134,86 @@ def geodata_import(file: str, kind: str, crs: str, repair: bool) -> None:
 
 
 @main.group()
+def tenders() -> None:
+    """Sealed tenders."""
+
+
+@tenders.command("close-due")
+def tenders_close_due() -> None:
+    """Close every tender past its closing time (safe to run beside the app and other cron
+    jobs: each tender closes exactly once); also expire stale offers, flag late shipments."""
+    from market.services.bids import expire_due_bids
+    from market.services.shipments import flag_overdue
+    from market.services.tenders import close_due_tenders
+
+    async def work(session: AsyncSession) -> str:
+        closed = await close_due_tenders(session)
+        expired = await expire_due_bids(session, datetime.now(UTC))
+        overdue = await flag_overdue(session)
+        return (
+            f"closed {len(closed)} tenders {closed}; expired {len(expired)} offers; "
+            f"flagged {len(overdue)} shipments overdue"
+        )
+
+    click.echo(run_in_transaction(_settings(), work))
+
+
+@main.group()
+def catalogue() -> None:
+    """The material catalogue."""
+
+
+@catalogue.command("set-limit")
+@click.argument("material")
+@click.argument("grade")
+@click.argument("parameter")
+@click.option("--min", "min_value", default=None, help="inclusive lower bound")
+@click.option("--max", "max_value", default=None, help="inclusive upper bound")
+@click.option(
+    "--source", required=True, help="where the figure comes from, e.g. 'GB/T 1596-2017 表1'"
+)
+@click.option("--confirmed/--unconfirmed", default=False, show_default=True)
+def catalogue_set_limit(
+    material: str,
+    grade: str,
+    parameter: str,
+    min_value: str | None,
+    max_value: str | None,
+    source: str,
+    confirmed: bool,
+) -> None:
+    """Create or correct one limit of a grade (e.g. after checking the standard's text)."""
+    from decimal import Decimal, InvalidOperation
+
+    from market.services.catalogue_admin import set_limit
+
+    try:
+        lo = Decimal(min_value) if min_value is not None else None
+        hi = Decimal(max_value) if max_value is not None else None
+    except InvalidOperation as exc:
+        raise click.BadParameter("--min/--max must be decimal numbers") from exc
+
+    async def work(session: AsyncSession) -> str:
+        lim = await set_limit(
+            session,
+            None,
+            material,
+            grade,
+            parameter,
+            min_value=lo,
+            max_value=hi,
+            source=source,
+            confirmed=confirmed,
+        )
+        state = "confirmed" if lim.confirmed else "unconfirmed"
+        return (
+            f"{material} {grade} {parameter}: min={lim.min} max={lim.max} ({state}; {lim.source})"
+        )
+
+    click.echo(run_in_transaction(_settings(), work))
+
+
+@main.group()
 def user() -> None:
     """Users."""
 
@@ -153,6 +234,43 @@ def user_create(email: str, password: str, display_name: str, role: str) -> None
         return f"created {u.role} {u.email} (id {u.id})"
 
     click.echo(run_in_transaction(_settings(), work))
+
+
+@main.group()
+def ledger() -> None:
+    """Monthly solid-waste ledgers (台账)."""
+
+
+@ledger.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "as_email", help="report as this user (must belong to the sites' owners)")
+def ledger_import(file: str, as_email: str | None) -> None:
+    """Import ledgers from CSV or .xlsx: all rows or none, row-by-row errors on failure.
+
+    Without --as the operator is trusted (any site) and no reporting user is recorded.
+    """
+    from pathlib import Path
+
+    from market.services.ledger import ImportRejected
+    from market.services.ledger_import import count_rows, import_file, reporting_user
+
+    content = Path(file).read_bytes()
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> str:
+        actor = await reporting_user(session, as_email) if as_email else None
+        with click.progressbar(length=count_rows(content), label="checking rows") as bar:
+            try:
+                result = await import_file(session, actor, content, settings, bar.update)
+            except ImportRejected as exc:
+                for e in exc.errors:
+                    click.echo(f"row {e['row']}: {e['field']}: {e['reason']}", err=True)
+                raise
+        return (
+            f"imported {result.rows} ledger rows ({result.created} new, {result.replaced} replaced)"
+        )
+
+    click.echo(run_in_transaction(settings, work))
 
 
 if __name__ == "__main__":

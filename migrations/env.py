@@ -10,6 +10,7 @@ import asyncio
 from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import JSON
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -36,6 +37,11 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     """
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"
+    if type_ == "type" and isinstance(obj, JSON):
+        # Alembic renders the JSONB variant as JSONB(astext_type=Text()) without importing
+        # Text; spell out the variant the models use instead.
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
     return False
 
 

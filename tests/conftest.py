@@ -156,6 +156,21 @@ async def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
+async def mutable_catalogue(settings: Settings) -> AsyncIterator[Settings]:
+    """For tests that edit the catalogue: afterwards it is rebuilt from the seed."""
+    yield settings
+    await _empty_tables(settings)
+    engine = make_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            for name in ("grade_limits", "grades", "material_parameters", "materials"):
+                await conn.execute(text(f'DELETE FROM "{name}"'))
+    finally:
+        await engine.dispose()
+    await _seed_catalogue(settings.database_url)
+
+
+@pytest.fixture
 def app(settings: Settings) -> Litestar:
     return create_app(settings)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.conftest import Actors, assert_problem
 from tests.geo.test_geo_api import platform_admin
 
@@ -53,7 +55,10 @@ async def test_material_detail_has_parameters_and_sourced_grades(client, actors:
     assert_problem(await client.get("/api/v1/materials"), 401)
 
 
-async def test_admin_corrects_an_unconfirmed_limit(client, actors: Actors, settings) -> None:
+async def test_admin_corrects_an_unconfirmed_limit(
+    client, actors: Actors, mutable_catalogue
+) -> None:
+    settings = mutable_catalogue
     admin = await platform_admin(settings, actors)
     url = "/api/v1/materials/fly_ash/grades/gbt1596_f_i_concrete/limits/so3_pct"
     r = await client.put(
@@ -105,3 +110,59 @@ async def test_admin_corrects_an_unconfirmed_limit(client, actors: Actors, setti
         422,
         "name_zh",
     )
+
+
+async def test_cli_sets_a_limit(mutable_catalogue, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from market.cli import main as cli
+
+    monkeypatch.setenv("MARKET_DATABASE_URL", mutable_catalogue.database_url)
+    runner = CliRunner()
+    args = [
+        "catalogue",
+        "set-limit",
+        "ggbs",
+        "gbt18046_s105",
+        "activity_7d_pct",
+        "--min",
+        "95",
+        "--source",
+        "GB/T 18046-2017 表1",
+        "--confirmed",
+    ]
+    result = await asyncio.to_thread(runner.invoke, cli, args)
+    assert result.exit_code == 0, result.output
+    assert "min=95" in result.output and "confirmed" in result.output
+    bad = await asyncio.to_thread(
+        runner.invoke,
+        cli,
+        [
+            "catalogue",
+            "set-limit",
+            "ggbs",
+            "gbt18046_s105",
+            "activity_7d_pct",
+            "--min",
+            "abc",
+            "--source",
+            "x",
+        ],
+    )
+    assert bad.exit_code != 0 and "decimal" in bad.output
+    unknown = await asyncio.to_thread(
+        runner.invoke,
+        cli,
+        [
+            "catalogue",
+            "set-limit",
+            "ggbs",
+            "nope",
+            "activity_7d_pct",
+            "--min",
+            "1",
+            "--source",
+            "x",
+        ],
+    )
+    assert unknown.exit_code != 0 and "nope" in unknown.output
