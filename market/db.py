@@ -17,7 +17,6 @@ from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -115,8 +114,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # A small pool: opening a SQLite connection (thread + PRAGMAs) costs about five times
+        # the work of a simple request, measured in bench/bench_server.py.
         engine = create_async_engine(
-            settings.database_url, echo=settings.log_sql, poolclass=NullPool
+            settings.database_url, echo=settings.log_sql, pool_size=5, max_overflow=5
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
