@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -13,6 +14,7 @@ from sqlalchemy.pool import NullPool
 import market.models  # noqa: F401
 from market.db import metadata
 from market.migrate import downgrade, upgrade
+from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
 
 def _diff(url: str) -> list[Any]:
@@ -35,10 +37,16 @@ def test_migrations_match_the_models(database_url: str) -> None:
 
 
 def test_downgrade_to_base_and_up_again(database_url: str, tmp_path) -> None:
-    url = database_url
-    if url.startswith("sqlite"):
+    """On a throw-away database: the shared one must keep its catalogue for other tests."""
+    if database_url.startswith("sqlite"):
         url = f"sqlite+aiosqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+    else:
+        url = asyncio.run(_create_pg_database(os.environ[PG_ENV]))
+    try:
         upgrade(url)
-    downgrade(url, "base")
-    upgrade(url)
-    assert _diff(url) == []
+        downgrade(url, "base")
+        upgrade(url)
+        assert _diff(url) == []
+    finally:
+        if not database_url.startswith("sqlite"):
+            asyncio.run(_drop_pg_database(url))

@@ -1,0 +1,125 @@
+"""Wiring the pages into the app: router, CSRF, HTML error pages, templates, static files.
+
+CSRF protection is a middleware on the page router only. The JSON API authenticates with a
+bearer header that a browser never sends on its own, so it needs no CSRF token and must
+keep working for scripts; the pages authenticate with a cookie, which a browser *does*
+attach to a forged cross-site form post, hence the token on every page form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from market.problems import Problem
+from market.settings import Settings
+from market.web import format as fmt
+from market.web import lookups, routes_city, routes_demands, routes_home, routes_listings
+from market.web.render import error_page
+from market.web.session import LoginRequired, provide_member, provide_viewer
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+CSRF_COOKIE = "csrftoken"
+
+_TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持的操作",
+    409: "操作冲突",
+    422: "填写有误",
+}
+
+
+def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
+    # The viewer is not resolved here (the failing request may be the one resolving it); the
+    # error page shows a plain header, which is enough to find the way back.
+    if status == 403 and "CSRF" in detail:
+        detail = "表单已过期或来自其他网站，请返回刷新页面后重试。The form expired or came from another site; reload and try again."
+    return error_page(None, status, _TITLES.get(status, "出错了"), detail)
+
+
+def handle_login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:
+    return Redirect(exc.login_url(), status_code=303)
+
+
+def handle_problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
+    return _html_error(request, exc.status, exc.detail)
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return _html_error(request, exc.status_code, str(exc.detail))
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """Autoescaping everywhere and StrictUndefined, so a typo in a template is an error."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    fmt.register(env)
+    env.globals["spec_in_order"] = lookups.spec_in_order
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
+
+
+def page_router(settings: Settings) -> Router:
+    """Every HTML page, behind CSRF, with HTML error pages instead of problem+json."""
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=CSRF_COOKIE,
+        cookie_samesite="lax",
+        cookie_httponly=False,
+    )
+    return Router(
+        "/",
+        route_handlers=[
+            *routes_home.routes,
+            *routes_listings.routes,
+            *routes_demands.routes,
+            *routes_city.routes,
+        ],
+        dependencies={
+            "viewer": Provide(provide_viewer),
+            "member": Provide(provide_member),
+        },
+        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        exception_handlers={
+            LoginRequired: handle_login_required,
+            Problem: handle_problem,
+            HTTPException: handle_http,
+            NotAuthorizedException: handle_http,
+            PermissionDeniedException: handle_http,
+        },
+        include_in_schema=False,
+    )
+
+
+def static_router() -> Router:
+    """``/static/app.css``: one stylesheet, no CDN, cached for a day."""
+    from litestar.datastructures import CacheControlHeader
+
+    return create_static_files_router(
+        path="/static",
+        directories=[STATIC],
+        name="static",
+        cache_control=CacheControlHeader(max_age=86400, public=True),
+        include_in_schema=False,
+    )

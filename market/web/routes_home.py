@@ -1,0 +1,107 @@
+"""Landing page, login/logout and "my" page (my organisations, sites, listings, demands)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from market.api.deps import AppSettings, Db
+from market.problems import Unauthorized
+from market.services import accounts
+from market.services.demands import DemandQuery, search_demands
+from market.services.listings import ListingQuery, search_listings
+from market.web import lookups
+from market.web.render import page
+from market.web.session import COOKIE, Member, OptionalViewer, revoke, safe_next
+
+MY_PAGE_SIZE = 100
+
+
+@get("/", name="web-home")
+async def home(viewer: OptionalViewer, db: Db) -> Template:
+    """What the exchange is, for a first-time visitor, and a quick search."""
+    return page(
+        "home.html",
+        viewer,
+        materials=list((await lookups.materials(db)).values()),
+        seats=lookups.district_seats(),
+    )
+
+
+@get("/login", name="web-login")
+async def login_form(viewer: OptionalViewer, next: FromQuery[str | None] = None) -> Template:
+    return page("login.html", viewer, next=safe_next(next), email="", error=None)
+
+
+@post("/login", name="web-login-post")
+async def login_post(
+    request: Request[Any, Any, Any], db: Db, settings: AppSettings
+) -> Response[Any]:
+    """Log in with the API's own login; the bearer token goes into an HttpOnly cookie."""
+    form = await request.form()
+    email = str(form.get("email", "")).strip()
+    password = str(form.get("password", ""))
+    target = safe_next(str(form.get("next", "")) or None)
+    try:
+        token = await accounts.login(db, email, password, settings.token_ttl_hours)
+    except Unauthorized:
+        return page(
+            "login.html",
+            None,
+            status=401,
+            next=target,
+            email=email,
+            error="邮箱或密码错误 · wrong e-mail or password",
+        )
+    response: Redirect = Redirect(target, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=settings.token_ttl_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        # Only over HTTPS when the page itself came over HTTPS: an intranet may serve plain
+        # HTTP, where a Secure cookie would never come back and nobody could log in.
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@post("/logout", name="web-logout")
+async def logout(request: Request[Any, Any, Any], db: Db) -> Redirect:
+    """Revoke the token (not just forget the cookie) and go back to the landing page."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        await revoke(db, token)
+    response = Redirect("/", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@get("/my", name="web-my")
+async def my_page(member: Member, db: Db) -> Template:
+    """Everything of mine in one place: organisations, sites, listings and demands."""
+    sites = await lookups.my_sites(db, member)
+    listings, listings_total = await search_listings(
+        db, member.user, ListingQuery(None, None, None, True, 1, MY_PAGE_SIZE)
+    )
+    demands, demands_total = await search_demands(
+        db, member.user, DemandQuery(None, None, None, True, 1, MY_PAGE_SIZE)
+    )
+    return page(
+        "my.html",
+        member,
+        sites=sites,
+        listings=listings,
+        listings_total=listings_total,
+        demands=demands,
+        demands_total=demands_total,
+        materials=await lookups.materials(db),
+    )
+
+
+routes = [home, login_form, login_post, logout, my_page]
