@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -11,12 +12,32 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
-from market.api import accounts, demands, geo, health, listings, organizations
+from market import jobs
+from market.api import (
+    accounts,
+    alerts,
+    audit,
+    catalogue,
+    deals,
+    demands,
+    geo,
+    health,
+    ledger,
+    listings,
+    matching,
+    organizations,
+    permits,
+    stats,
+    trading,
+)
 from market.api.deps import provide_db, provide_settings, provide_user
 from market.db import make_engine, make_sessionmaker
 from market.problems import EXCEPTION_HANDLERS
 from market.regions import RegionLocator
+from market.services import webhooks
+from market.services.matches import BookCache
 from market.settings import Settings
+from market.web import page_router, static_router, template_config
 
 API_PREFIX = "/api/v1"
 
@@ -30,9 +51,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # Closes due tenders etc. every tender_poll_seconds (0: off, cron does it).
+        trading_jobs = jobs.start(app.state.sessionmaker, settings.tender_poll_seconds)
+        # Sends queued webhooks every webhook_poll_interval s (off by default under env=test).
+        webhook_sender = webhooks.start(app.state.sessionmaker, settings)
         try:
             yield
         finally:
+            if webhook_sender is not None:
+                webhook_sender.cancel()
+                with suppress(asyncio.CancelledError):
+                    await webhook_sender
+            if trading_jobs is not None:
+                trading_jobs.cancel()
+                with suppress(asyncio.CancelledError):
+                    await trading_jobs
             await engine.dispose()
 
     api = Router(
@@ -43,11 +76,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *organizations.routes,
             *listings.routes,
             *demands.routes,
+            *trading.routes,
+            *deals.routes,
+            *audit.routes,
             *geo.routes,
+            *catalogue.routes,
+            *matching.routes,
+            *permits.routes,
+            *ledger.routes,
+            *stats.routes,
+            *alerts.routes,
         ],
     )
     return Litestar(
-        route_handlers=[api],
+        # The HTML pages (market.web) carry their own CSRF middleware; the API needs none.
+        route_handlers=[api, page_router(settings), static_router()],
+        template_config=template_config(),
         dependencies={
             "db": Provide(provide_db),
             "user": Provide(provide_user),
@@ -55,7 +99,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        state=State({"settings": settings, "regions": RegionLocator.default()}),
+        state=State(
+            {"settings": settings, "regions": RegionLocator.default(), "match_books": BookCache()}
+        ),
         openapi_config=OpenAPIConfig(
             title="Jingmen solid-waste and recycled-resources exchange",
             version="1.0.0",

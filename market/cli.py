@@ -273,5 +273,30 @@ def ledger_import(file: str, as_email: str | None) -> None:
     click.echo(run_in_transaction(settings, work))
 
 
+@main.group()
+def webhooks() -> None:
+    """Organisations' webhooks."""
+
+
+@webhooks.command("deliver-due")
+def webhooks_deliver_due() -> None:
+    """Send every webhook delivery that is due, once (safe beside the app and other cron
+    jobs: each delivery is claimed by one sender). Set MARKET_WEBHOOK_POLL_SECONDS=0 on the
+    app to leave sending to cron."""
+    from market.services.webhooks import deliver_due
+
+    settings = _settings()
+
+    async def go() -> str:
+        engine = make_engine(settings)
+        try:
+            report = await deliver_due(make_sessionmaker(engine), settings)
+        finally:
+            await engine.dispose()
+        return report.summary()
+
+    click.echo(asyncio.run(go()))
+
+
 if __name__ == "__main__":
     main()

@@ -99,11 +99,24 @@ def yuan() -> ScaledDecimal:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event start transactions (see _sqlite_begin), not the driver.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Take SQLite's write lock up front.
+
+    A deferred transaction that reads and then writes fails at once ("database is locked")
+    when another connection wrote in between; BEGIN IMMEDIATE instead waits its turn on the
+    busy timeout, so concurrent buyers queue rather than get a 500. PostgreSQL needs none of
+    this: its row locks and conditional updates do the work.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -120,6 +133,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
             settings.database_url, echo=settings.log_sql, pool_size=5, max_overflow=5
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
         settings.database_url,

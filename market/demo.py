@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from market.demo_ledgers import load_demo_ledgers
 from market.demo_seed import DemoData, DemoOrg, DemoUser, build_demo
 from market.models import Organization, Permit, Site, User
 from market.regions import RegionLocator, load_locator
@@ -140,6 +141,7 @@ async def load_demo(session: AsyncSession) -> DemoReport:
     report = DemoReport()
     for org in data.orgs:
         await _load_org(session, data, org, locator, report)
+    await load_demo_ledgers(session)
     await _user(session, data.platform_admin, "admin")
     report.logins = [
         ("admin", data.platform_admin.email, data.platform_admin.password),

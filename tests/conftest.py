@@ -150,7 +150,8 @@ async def _empty_tables(settings: Settings) -> None:
 
 @pytest.fixture
 async def settings(database_url: str) -> Settings:
-    s = Settings(database_url=database_url, env="test")
+    # Background jobs off: tests that exercise them build their own settings.
+    s = Settings(database_url=database_url, env="test", tender_poll_seconds=0)
     await _empty_tables(s)
     return s
 

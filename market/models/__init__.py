@@ -1,6 +1,7 @@
 """SQLModel tables. Import from here so Alembic and the services see one metadata."""
 
 from market.models.accounts import ApiToken, Membership, Organization, Permit, User
+from market.models.alerts import Notification, SavedSearch, WebhookAttempt, WebhookDelivery
 from market.models.audit import AuditEvent
 from market.models.catalogue import Grade, GradeLimit, Material, MaterialParameter
 from market.models.ledger import Ledger, UtilisationTarget
@@ -22,12 +23,16 @@ __all__ = [
     "Material",
     "MaterialParameter",
     "Membership",
+    "Notification",
     "Organization",
     "Permit",
     "RegionRecord",
+    "SavedSearch",
     "Shipment",
     "Site",
     "Tender",
     "User",
     "UtilisationTarget",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

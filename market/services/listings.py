@@ -1,8 +1,8 @@
 """Supply listings: what producers offer, and who may see whom.
 
 Privacy: until a deal, other organisations see a listing's producer as anonymous, the site
-rounded to about 1 km (0.01°) and its district; members of the producer and regulators see
-it in full.
+rounded to about 1 km (0.01°) and its district; members of the producer, regulators and
+buyers with a deal on the listing see it in full. Every change is audited.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from market.models import Listing, Organization, Site, User
 from market.models.listings import CADENCES, LISTING_TRANSITIONS
 from market.problems import Conflict, Forbidden, Invalid, NotFound
 from market.regions import DISTRICT_NAMES
-from market.services import catalogue
+from market.services import alerts, catalogue
 from market.services.access import member_org_ids, sees_everything
+from market.services.audit import LISTING_FIELDS, Actor, changed, record, snapshot
 from market.services.offers import (
     GeoFilter,
     change_status,
@@ -31,6 +32,7 @@ from market.services.offers import (
     posting_site,
     reject_nulls,
 )
+from market.services.parties import dealt_listing_ids
 
 INITIAL_STATUSES = ("draft", "open")
 
@@ -82,7 +84,15 @@ async def create_listing(
     )
     session.add(listing)
     await session.flush()
+    after = snapshot(listing, LISTING_FIELDS)
+    await record(session, "listing", listing.id, "created", _actor(actor, listing), None, after)
+    # Saved searches that match are notified in this transaction; webhooks are only queued.
+    await alerts.listing_changed(session, listing)
     return listing
+
+
+def _actor(user: User, listing: Listing) -> Actor:
+    return Actor(user.id, listing.organization_id)
 
 
 async def get_listing(session: AsyncSession, listing_id: int) -> Listing:
@@ -97,7 +107,8 @@ async def readable_listing(session: AsyncSession, viewer: User, listing_id: int)
     listing = await get_listing(session, listing_id)
     if listing.status == "open" or sees_everything(viewer):
         return listing
-    if listing.organization_id in await member_org_ids(session, viewer):
+    mine = await member_org_ids(session, viewer)
+    if listing.organization_id in mine or await dealt_listing_ids(session, mine, [listing_id]):
         return listing
     raise NotFound(f"listing {listing_id} does not exist")
 
@@ -114,6 +125,7 @@ async def update_listing(
 ) -> Listing:
     """Apply a partial update; quantity may not drop below what deals already took."""
     listing = await owned_listing(session, actor, listing_id)
+    before = snapshot(listing, LISTING_FIELDS)
     reject_nulls(changes, ("title", "quantity_t", "cadence", "spec", "price_cny_t", "status"))
     if listing.status in ("closed", "withdrawn"):
         raise Invalid("status", f"a {listing.status} listing can no longer be changed")
@@ -146,6 +158,9 @@ async def update_listing(
     listing.updated_at = datetime.now(UTC)
     session.add(listing)
     await session.flush()
+    old, new = changed(before, snapshot(listing, LISTING_FIELDS))
+    await record(session, "listing", listing.id, "updated", _actor(actor, listing), old, new)
+    await alerts.listing_changed(session, listing)
     return listing
 
 
@@ -153,10 +168,13 @@ async def withdraw_listing(session: AsyncSession, actor: User, listing_id: int) 
     listing = await owned_listing(session, actor, listing_id)
     if listing.status == "withdrawn":
         raise Conflict(f"listing {listing_id} is already withdrawn")
+    before = {"status": listing.status}
     listing.status = change_status(listing.status, "withdrawn", LISTING_TRANSITIONS, "listing")
     listing.updated_at = datetime.now(UTC)
     session.add(listing)
     await session.flush()
+    after = {"status": listing.status}
+    await record(session, "listing", listing.id, "withdrawn", _actor(actor, listing), before, after)
     return listing
 
 
@@ -209,10 +227,11 @@ async def listing_views(
     ).all()
     mine = await member_org_ids(session, viewer)
     everything = sees_everything(viewer)
+    dealt = await dealt_listing_ids(session, mine, ids)
     by_id = {
         row[0].id: listing_view(
             *row,
-            full=everything or row[0].organization_id in mine,
+            full=everything or row[0].organization_id in mine or row[0].id in dealt,
             distance_km=(distances or {}).get(row[0].id or 0),
         )
         for row in rows

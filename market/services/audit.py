@@ -1,0 +1,183 @@
+"""The audit trail: record state changes, and show them to regulators and the parties.
+
+Every service that changes a listing, bid, tender, deal or shipment calls :func:`record` in
+the same session before the request's transaction commits, so the event exists exactly when
+the change does. Events are only ever inserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from market.models import AuditEvent, Bid, Deal, Listing, Shipment, Tender, User
+from market.models.audit import AUDITED_ENTITIES
+from market.problems import Forbidden, Invalid, NotFound
+from market.services.access import member_org_ids, sees_everything
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a user acting for an organisation, or (both None) the system."""
+
+    user_id: int | None
+    org_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User, org_id: int | None) -> Actor:
+        return cls(user.id, org_id)
+
+
+SYSTEM = Actor(None, None)
+#: What a listing's audit events show of it.
+LISTING_FIELDS = (
+    "title",
+    "quantity_t",
+    "reserved_t",
+    "delivered_t",
+    "cadence",
+    "spec",
+    "price_cny_t",
+    "available_from",
+    "available_until",
+    "status",
+)
+
+
+def _json(value: Any) -> Any:
+    """Exact, JSON-safe values: decimals as strings (no float rounding), times as ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def changed(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that differ, as (before, after)."""
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def snapshot(obj: SQLModel, fields: Iterable[str]) -> dict[str, Any]:
+    """The named fields of a row as a JSON-safe dict, for an event's before/after."""
+    return {name: _json(getattr(obj, name)) for name in fields}
+
+
+async def record(
+    session: AsyncSession,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    actor: Actor,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (flushed, so ids are ordered)."""
+    if entity not in AUDITED_ENTITIES or entity_id is None:
+        raise ValueError(f"cannot audit {entity} {entity_id}")
+    event = AuditEvent(
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        actor_user_id=actor.user_id,
+        actor_org_id=actor.org_id,
+        before={k: _json(v) for k, v in before.items()} if before is not None else None,
+        after={k: _json(v) for k, v in after.items()} if after is not None else None,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def _parties(session: AsyncSession, entity: str, entity_id: int) -> set[int]:
+    """Organisations that are a party to the entity (404 when it does not exist)."""
+    if entity == "listing":
+        listing = await session.get(Listing, entity_id)
+        if listing is None:
+            raise NotFound(f"listing {entity_id} does not exist")
+        buyers = await session.exec(
+            select(Deal.buyer_org_id).where(Deal.listing_id == entity_id).distinct()
+        )
+        return {listing.organization_id, *buyers.all()}
+    if entity == "bid":
+        bid = await session.get(Bid, entity_id)
+        if bid is None:
+            raise NotFound(f"bid {entity_id} does not exist")
+        return {bid.seller_org_id, bid.buyer_org_id}
+    if entity == "tender":
+        tender = await session.get(Tender, entity_id)
+        if tender is None:
+            raise NotFound(f"tender {entity_id} does not exist")
+        return {tender.seller_org_id}
+    deal_id = entity_id
+    if entity == "shipment":
+        shipment = await session.get(Shipment, entity_id)
+        if shipment is None:
+            raise NotFound(f"shipment {entity_id} does not exist")
+        deal_id = shipment.deal_id
+    deal = await session.get(Deal, deal_id)
+    if deal is None:
+        raise NotFound(f"{entity} {entity_id} does not exist")
+    return {deal.seller_org_id, deal.buyer_org_id}
+
+
+async def _bid_chain(session: AsyncSession, deal_id: int) -> list[int]:
+    """The accepted offer of a deal and every offer it answered, back to the first bid."""
+    deal = await session.get(Deal, deal_id)
+    chain: list[int] = []
+    bid_id = deal.bid_id if deal else None
+    while bid_id is not None and bid_id not in chain:
+        chain.append(bid_id)
+        bid = await session.get(Bid, bid_id)
+        bid_id = bid.parent_id if bid else None
+    return chain
+
+
+async def trail(
+    session: AsyncSession, viewer: User, entity: str, entity_id: int
+) -> list[AuditEvent]:
+    """The events of one entity, oldest first; for regulators and the parties only.
+
+    A deal's trail also holds the events of the offers that led to it and of its shipments,
+    so it tells the whole story.
+    """
+    if entity not in AUDITED_ENTITIES:
+        raise Invalid("entity", f"must be one of {', '.join(AUDITED_ENTITIES)}")
+    parties = await _parties(session, entity, entity_id)
+    if not sees_everything(viewer) and not parties & await member_org_ids(session, viewer):
+        raise Forbidden(f"only the parties and regulators can read the audit trail of a {entity}")
+    cond: Any = (col(AuditEvent.entity) == entity) & (col(AuditEvent.entity_id) == entity_id)
+    if entity == "deal":
+        shipment_ids = select(Shipment.id).where(Shipment.deal_id == entity_id)
+        cond = or_(
+            cond,
+            (col(AuditEvent.entity) == "bid")
+            & col(AuditEvent.entity_id).in_(await _bid_chain(session, entity_id)),
+            (col(AuditEvent.entity) == "shipment") & col(AuditEvent.entity_id).in_(shipment_ids),
+        )
+    stmt = select(AuditEvent).where(cond).order_by(col(AuditEvent.id))
+    return list((await session.exec(stmt)).all())
+
+
+def event_view(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "action": event.action,
+        "actor_user_id": event.actor_user_id,
+        "actor_org_id": event.actor_org_id,
+        "at": event.at,
+        "before": event.before,
+        "after": event.after,
+    }

@@ -1,0 +1,205 @@
+"""Deals: the agreed trades, created by accepting a bid, buying outright or winning a tender.
+
+Creating a deal reserves its tonnes on the listing in the same transaction
+(:func:`market.services.stock.reserve`), so a deal exists exactly when its tonnes are held.
+A standing contract (monthly cadence) reserves ``tonnes_per_month × term_months``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from market import decimals as dec
+from market.models import Deal, Listing, Tender, User
+from market.problems import Conflict, Invalid, NotFound
+from market.services.access import member_org_ids, sees_everything
+from market.services.audit import Actor, record, snapshot
+from market.services.parties import Buyer
+from market.services.stock import reserve
+
+DEAL_FIELDS = (
+    "listing_id",
+    "bid_id",
+    "tender_id",
+    "demand_id",
+    "seller_org_id",
+    "buyer_org_id",
+    "buyer_site_id",
+    "material_code",
+    "use",
+    "quantity_t",
+    "price_cny_t",
+    "tonnes_per_month",
+    "term_months",
+    "delivery_from",
+    "delivery_until",
+    "status",
+)
+
+
+def check_tradable(listing: Listing, today: date | None = None) -> None:
+    """409 unless the listing can be traded now: open and not past its availability."""
+    today = today or datetime.now(UTC).date()
+    if listing.status != "open":
+        raise Conflict(
+            f"listing {listing.id} is {listing.status}; only an open listing can be traded"
+        )
+    if listing.available_until is not None and listing.available_until < today:
+        raise Conflict(f"listing {listing.id} expired on {listing.available_until}")
+
+
+async def tradable_listing(session: AsyncSession, viewer: User, listing_id: int) -> Listing:
+    """The listing a buyer wants to trade, or why not: 404 for a draft that is not theirs
+    (never public), otherwise 409 naming its state (closed, reserved, expired, …)."""
+    listing = await session.get(Listing, listing_id)
+    if listing is None or (
+        listing.status == "draft"
+        and not sees_everything(viewer)
+        and listing.organization_id not in await member_org_ids(session, viewer)
+    ):
+        raise NotFound(f"listing {listing_id} does not exist")
+    check_tradable(listing)
+    return listing
+
+
+async def open_tender(session: AsyncSession, listing_id: int) -> Tender | None:
+    stmt = select(Tender).where(Tender.listing_id == listing_id, Tender.status == "open")
+    return (await session.exec(stmt)).first()
+
+
+async def refuse_if_tendered(session: AsyncSession, listing_id: int) -> None:
+    tender = await open_tender(session, listing_id)
+    if tender is not None:
+        raise Conflict(
+            f"listing {listing_id} is under sealed tender {tender.id} until "
+            f"{tender.closes_at.isoformat()}; bid in the tender instead"
+        )
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A one-off quantity, or a standing contract of tonnes per month for a term."""
+
+    total_t: Decimal
+    tonnes_per_month: Decimal | None = None
+    term_months: int | None = None
+
+
+def quantity_of(
+    listing: Listing,
+    quantity_t: Decimal | None,
+    tonnes_per_month: Decimal | None,
+    term_months: int | None,
+) -> Quantity:
+    """Either ``quantity_t`` or (``tonnes_per_month``, ``term_months``), checked (422)."""
+    standing = tonnes_per_month is not None or term_months is not None
+    if standing:
+        if tonnes_per_month is None or term_months is None:
+            missing = "term_months" if term_months is None else "tonnes_per_month"
+            raise Invalid(missing, "a standing contract needs tonnes_per_month and term_months")
+        if listing.cadence != "monthly":
+            raise Invalid(
+                "tonnes_per_month", "only a monthly listing can be taken as a standing contract"
+            )
+        total = tonnes_per_month * term_months
+        if quantity_t is not None and quantity_t != total:
+            raise Invalid(
+                "quantity_t", f"must equal tonnes_per_month × term_months = {dec.t(total)}"
+            )
+        return Quantity(total, tonnes_per_month, term_months)
+    if quantity_t is None:
+        raise Invalid("quantity_t", "give quantity_t, or tonnes_per_month and term_months")
+    return Quantity(quantity_t)
+
+
+@dataclass(frozen=True)
+class Terms:
+    price_cny_t: Decimal
+    quantity: Quantity
+    delivery_from: date | None = None
+    delivery_until: date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def create_deal(
+    session: AsyncSession,
+    actor: Actor,
+    listing: Listing,
+    buyer: Buyer,
+    terms: Terms,
+    *,
+    bid_id: int | None = None,
+    tender_id: int | None = None,
+) -> Deal:
+    """Reserve the tonnes (409 if they are gone) and record the deal, both audited."""
+    source = terms.extra.get("source", "deal")
+    await reserve(session, listing, terms.quantity.total_t, actor, source)
+    deal = Deal(
+        listing_id=listing.id or 0,
+        bid_id=bid_id,
+        tender_id=tender_id,
+        demand_id=buyer.demand_id,
+        seller_org_id=listing.organization_id,
+        buyer_org_id=buyer.org_id,
+        seller_site_id=listing.site_id,
+        buyer_site_id=buyer.site_id,
+        material_code=listing.material_code,
+        use=buyer.use,
+        quantity_t=terms.quantity.total_t,
+        price_cny_t=terms.price_cny_t,
+        tonnes_per_month=terms.quantity.tonnes_per_month,
+        term_months=terms.quantity.term_months,
+        delivery_from=terms.delivery_from,
+        delivery_until=terms.delivery_until,
+        terms=dict(terms.extra),
+        created_by_user_id=actor.user_id,
+    )
+    session.add(deal)
+    await session.flush()
+    await record(session, "deal", deal.id, "created", actor, None, snapshot(deal, DEAL_FIELDS))
+    return deal
+
+
+async def readable_deal(session: AsyncSession, viewer: User, deal_id: int) -> Deal:
+    """A deal the viewer is a party to (or any, for regulators); otherwise 404."""
+    deal = await session.get(Deal, deal_id)
+    if deal is not None and (
+        sees_everything(viewer)
+        or {deal.seller_org_id, deal.buyer_org_id} & await member_org_ids(session, viewer)
+    ):
+        return deal
+    raise NotFound(f"deal {deal_id} does not exist")
+
+
+async def list_deals(
+    session: AsyncSession,
+    viewer: User,
+    *,
+    status: str | None,
+    listing_id: int | None,
+    page: int,
+    page_size: int,
+) -> list[Deal]:
+    conds: list[Any] = []
+    if not sees_everything(viewer):
+        mine = await member_org_ids(session, viewer)
+        conds.append(or_(col(Deal.seller_org_id).in_(mine), col(Deal.buyer_org_id).in_(mine)))
+    if status is not None:
+        conds.append(Deal.status == status)
+    if listing_id is not None:
+        conds.append(Deal.listing_id == listing_id)
+    stmt = (
+        select(Deal)
+        .where(*conds)
+        .order_by(col(Deal.id).desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return list((await session.exec(stmt)).all())
