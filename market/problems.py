@@ -15,7 +15,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -140,6 +140,29 @@ def handle_integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response
     return problem_response(409, "the change conflicts with existing data")
 
 
+def handle_out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A number the database cannot hold (an id beyond int32 on PostgreSQL, an offset beyond
+    int64 on SQLite): the request is wrong, not the server."""
+    log.info("out-of-range value reached the database: %s", exc)
+    return problem_response(
+        422, "a number in the request is out of range (ids, pages and quantities have limits)"
+    )
+
+
+def handle_dbapi(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """asyncpg reports a bind value out of range as a generic DBAPIError wrapping DataError."""
+    if "out of" in str(exc.orig) and "range" in str(exc.orig):
+        return handle_out_of_range(request, exc)
+    return handle_unexpected(request, exc)
+
+
+def handle_db_unavailable(
+    _: Request[Any, Any, Any], exc: OperationalError
+) -> Response[dict[str, Any]]:
+    log.error("database operational error: %s", exc.orig)
+    return problem_response(503, "the database is unavailable or busy; try again shortly")
+
+
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error", exc_info=exc)
     return problem_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged")
@@ -150,6 +173,10 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     IntegrityError: handle_integrity,
+    DataError: handle_out_of_range,
+    OverflowError: handle_out_of_range,
+    OperationalError: handle_db_unavailable,
+    DBAPIError: handle_dbapi,
     Exception: handle_unexpected,
 }
 

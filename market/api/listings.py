@@ -22,7 +22,7 @@ MinQty = Annotated[
     Decimal | None, QueryParameter(description="tonnes still available at least (≥ 0)")
 ]
 Crs = Annotated[str, QueryParameter(description="datum of lat/lon: wgs84, gcj02, bd09, cgcs2000")]
-Page = Annotated[int, QueryParameter(ge=1)]
+Page = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=200)]
 
 

@@ -235,7 +235,9 @@ async def _nearby_candidates(
         return []
     lons = np.fromiter((r[1].lon for r in rows), dtype=np.float64, count=len(rows))
     lats = np.fromiter((r[1].lat for r in rows), dtype=np.float64, count=len(rows))
-    dist = geodesic_km_many(here.lon, here.lat, lons, lats)
+    # Measured from the listing's rounded point in whole km, as other organisations see it,
+    # so tiny-radius searches cannot locate an anonymous site.
+    dist = np.round(geodesic_km_many(round(here.lon, 2), round(here.lat, 2), lons, lats))
     return [
         (_Candidate(s, site, org), float(d))
         for (s, site, org), d in zip(rows, dist, strict=True)

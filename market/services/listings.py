@@ -123,7 +123,8 @@ async def owned_listing(session: AsyncSession, actor: User, listing_id: int) -> 
 async def update_listing(
     session: AsyncSession, actor: User, listing_id: int, changes: Mapping[str, Any]
 ) -> Listing:
-    """Apply a partial update; quantity may not drop below what deals already took."""
+    """Apply a partial update; quantity may not drop below what deals already took, and the
+    status may not claim what only trading decides (see the status checks below)."""
     listing = await owned_listing(session, actor, listing_id)
     before = snapshot(listing, LISTING_FIELDS)
     reject_nulls(changes, ("title", "quantity_t", "cadence", "spec", "price_cny_t", "status"))
@@ -151,6 +152,22 @@ async def update_listing(
     check_window(
         listing.available_from, listing.available_until, "available_from", "available_until"
     )
+    if "status" in changes and changes["status"] != listing.status:
+        # "reserved" means deals hold every tonne: only trading sets it, or available tonnes
+        # would vanish from buyers' searches. Closing early is the producer's right while no
+        # deal holds tonnes (what is still available simply stops being offered); with
+        # tonnes reserved the deals must be delivered or settled first.
+        if changes["status"] == "reserved":
+            raise Conflict(
+                f"listing {listing.id} becomes reserved only when deals take its last tonnes",
+                errors=[{"field": "status", "reason": "reserved is set by trading"}],
+            )
+        if changes["status"] == "closed" and listing.reserved_t > 0:
+            raise Conflict(
+                f"listing {listing.id} has {dec.t(listing.reserved_t)} t reserved by deals; "
+                "it can be closed once they are delivered or settled",
+                errors=[{"field": "status", "reason": "tonnes are reserved"}],
+            )
     if "status" in changes:
         listing.status = change_status(
             listing.status, changes["status"], LISTING_TRANSITIONS, "listing"
@@ -202,7 +219,15 @@ async def search_listings(
     if q.min_quantity_t is not None:
         conds.append(Listing.available_sql() >= q.min_quantity_t)
     ids, dist, total = await nearest_page(
-        session, Listing.id, conds, q.geo, Listing.created_at, q.page, q.page_size
+        session,
+        Listing.id,
+        conds,
+        q.geo,
+        Listing.created_at,
+        q.page,
+        q.page_size,
+        owner_column=Listing.organization_id,
+        exact_orgs=None if sees_everything(viewer) else await member_org_ids(session, viewer),
     )
     views = await listing_views(session, viewer, ids, dist)
     return views, total

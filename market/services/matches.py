@@ -84,14 +84,18 @@ async def _valid_permits(session: AsyncSession) -> dict[int, frozenset[str]]:
     return {k: frozenset(v) for k, v in permits.items()}
 
 
-def to_supply(listing: Listing, site: Site, material: Material) -> MSupply:
+def to_supply(
+    listing: Listing, site: Site, material: Material, *, rounded: bool = False
+) -> MSupply:
+    """``rounded``: place the lot where other organisations see it (0.01°, about 1 km), so
+    distances and delivered costs shown to buyers cannot pin an anonymous site down."""
     assert listing.id is not None
     return MSupply(
         id=listing.id,
         org_id=listing.organization_id,
         material=listing.material_code,
-        lon=site.lon,
-        lat=site.lat,
+        lon=round(site.lon, 2) if rounded else site.lon,
+        lat=round(site.lat, 2) if rounded else site.lat,
         quantity_t=listing.available_t,
         price_cny_t=listing.price_cny_t,
         values=spec_from_json(listing.spec),
@@ -152,7 +156,7 @@ async def _supply_objects(session: AsyncSession, material: str) -> list[MSupply]
             .where(col(Listing.material_code) == material, col(Listing.status) == "open")
         )
     ).all()
-    return [to_supply(lst, site, mat) for lst, site in rows if lst.available_t > 0]
+    return [to_supply(lst, site, mat, rounded=True) for lst, site in rows if lst.available_t > 0]
 
 
 # --- the per-process index cache ----------------------------------------------------------

@@ -21,6 +21,8 @@ from market.problems import Conflict, Invalid
 from market.services.access import require_member
 
 KM_PER_DEG_LAT = 111.32
+#: How far a site rounded to 0.01° can move: half a hundredth of a degree each way, plus slack.
+ROUNDING_MARGIN_KM = 1.0
 
 
 async def posting_site(session: AsyncSession, actor: User, site_id: int) -> Site:
@@ -67,20 +69,31 @@ class GeoFilter:
     lat: float
     radius_km: float | None
 
-    def bbox(self) -> tuple[float, float, float, float] | None:
+    def bbox(self, margin_km: float = 0.0) -> tuple[float, float, float, float] | None:
         """(min lon, min lat, max lon, max lat) enclosing the radius, for an indexed pre-filter."""
         if self.radius_km is None:
             return None
-        dlat = self.radius_km / KM_PER_DEG_LAT
+        radius = self.radius_km + margin_km
+        dlat = radius / KM_PER_DEG_LAT
         cos = max(math.cos(math.radians(self.lat)), 0.01)
-        dlon = self.radius_km / (KM_PER_DEG_LAT * cos)
+        dlon = radius / (KM_PER_DEG_LAT * cos)
         return (self.lon - dlon, self.lat - dlat, self.lon + dlon, self.lat + dlat)
 
 
+#: The largest quantity the database holds exactly (tonnes as integer kg in a BIGINT) with room.
+MAX_TONNES = Decimal("1000000000000")
+
+
 def non_negative(value: Decimal | None, field: str) -> Decimal | None:
-    """Query parameters cannot carry Decimal constraints, so quantities are checked here."""
-    if value is not None and (not value.is_finite() or value < 0):
+    """Query parameters cannot carry Decimal constraints, so tonnes are checked here."""
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0:
         raise Invalid(field, f"must be a non-negative number, got {value}")
+    if value >= MAX_TONNES:
+        raise Invalid(field, f"must be below {MAX_TONNES} t")
+    if value != value.quantize(Decimal("0.001")):
+        raise Invalid(field, "at most 3 decimal places (tonnes to the kilogram)")
     return value
 
 
@@ -110,11 +123,19 @@ async def nearest_page(
     order_column: Any,
     page: int,
     page_size: int,
+    *,
+    owner_column: Any = None,
+    exact_orgs: set[int] | None = None,
 ) -> tuple[list[int], dict[int, float], int]:
     """Ids for one page, their distances, and the total count.
 
     With a centre, only ids and coordinates are fetched (bounding box in SQL), distances are
     computed vectorised and sorted; the caller then loads full rows for one page only.
+
+    Privacy: when ``owner_column`` is given, rows whose owner is not in ``exact_orgs`` are
+    measured from their site rounded to 0.01° (what the viewer is shown) and their distance
+    is rounded to whole km, so narrowing searches cannot pin an anonymous site down.
+    ``exact_orgs`` None means the viewer sees every row exactly.
     """
     offset = (page - 1) * page_size
     if geo is None:
@@ -133,18 +154,25 @@ async def nearest_page(
         )
         return list((await session.exec(stmt)).all()), {}, int(total)
     where: list[Any] = list(conditions)
-    box = geo.bbox()
+    box = geo.bbox(margin_km=ROUNDING_MARGIN_KM if owner_column is not None else 0.0)
     if box is not None:
         where += [Site.lon >= box[0], Site.lat >= box[1], Site.lon <= box[2], Site.lat <= box[3]]
+    owner = owner_column if owner_column is not None else id_column
     rows = (
-        await session.exec(select(id_column, Site.lon, Site.lat).join(Site).where(*where))
+        await session.exec(select(id_column, Site.lon, Site.lat, owner).join(Site).where(*where))
     ).all()
     if not rows:
         return [], {}, 0
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     lons = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
     lats = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    hidden = np.zeros(len(rows), dtype=bool)
+    if owner_column is not None and exact_orgs is not None:
+        hidden = np.fromiter((r[3] not in exact_orgs for r in rows), dtype=bool, count=len(rows))
+        lons = np.where(hidden, np.round(lons, 2), lons)
+        lats = np.where(hidden, np.round(lats, 2), lats)
     dist = geodesic_km_many(geo.lon, geo.lat, lons, lats)
+    dist = np.where(hidden, np.round(dist), dist)
     if geo.radius_km is not None:
         keep = dist <= geo.radius_km
         ids, dist = ids[keep], dist[keep]

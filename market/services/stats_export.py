@@ -47,19 +47,38 @@ def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Neutralise text a spreadsheet would run as a formula (an organisation named "=HYPERLINK(…)").
+
+    Numbers are never passed here, so a negative figure keeps its sign.
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(report: dict[str, Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([title for _, title in COLUMNS])
     for row in _rows(report):
-        writer.writerow(["" if row.get(k) is None else str(row.get(k)) for k, _ in COLUMNS])
+        writer.writerow([_csv_cell(row.get(k)) for k, _ in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return safe_text(value) if isinstance(value, str) else str(value)
 
 
 def _cell(value: Any) -> Any:
     """Numbers as numbers for Excel (its cells are binary floats; the CSV keeps exact text)."""
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, str):
+        return safe_text(value)
     return value
 
 
