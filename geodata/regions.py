@@ -322,7 +322,7 @@ def _region_from_feature(
         raise GeoJSONError(f"geometry must be Polygon or MultiPolygon, got {gtype!r}", index)
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+    except (ValueError, TypeError, IndexError, AttributeError, KeyError) as exc:
         raise GeoJSONError(f"malformed coordinates: {exc}", index) from exc
     if geom.is_empty:
         raise GeoJSONError("empty geometry", index)

@@ -15,7 +15,13 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    StatementError,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -105,6 +111,8 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
         reason = str(item.get("message", "invalid value"))
         reason = reason.removeprefix("Value error, ")
         field = str(item.get("key") or item.get("source") or "body")
+        if field == "data" and reason == "'data'":
+            field, reason = "body", "a JSON body is required"
         errors.append({"field": field, "reason": reason})
     return errors
 
@@ -150,10 +158,27 @@ def handle_out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[d
 
 
 def handle_dbapi(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
-    """asyncpg reports a bind value out of range as a generic DBAPIError wrapping DataError."""
-    if "out of" in str(exc.orig) and "range" in str(exc.orig):
+    """asyncpg reports bad bind values as a generic DBAPIError wrapping DataError."""
+    text = str(exc.orig)
+    if "out of" in text and "range" in text:
         return handle_out_of_range(request, exc)
+    if "0x00" in text or "invalid byte sequence" in text:
+        return problem_response(422, "text in the request contains a NUL character")
     return handle_unexpected(request, exc)
+
+
+def handle_statement(
+    request: Request[Any, Any, Any], exc: StatementError
+) -> Response[dict[str, Any]]:
+    """A value our column types refused while binding (a date past year 9999 in UTC, a
+    quantity with too many decimals): the request is wrong."""
+    if isinstance(exc.orig, OverflowError | ValueError):
+        return problem_response(422, f"a value in the request cannot be stored: {exc.orig}")
+    return handle_unexpected(request, exc)
+
+
+def handle_recursion(_: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    return problem_response(400, "the JSON body is nested too deeply")
 
 
 def handle_db_unavailable(
@@ -177,6 +202,8 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     OverflowError: handle_out_of_range,
     OperationalError: handle_db_unavailable,
     DBAPIError: handle_dbapi,
+    StatementError: handle_statement,
+    RecursionError: handle_recursion,
     Exception: handle_unexpected,
 }
 

@@ -6,11 +6,12 @@ is silently rounded on the way into the database.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Tonnes = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=3)]
 Yuan = Annotated[Decimal, Field(ge=Decimal("-1000000"), le=Decimal("10000000"), decimal_places=2)]
@@ -24,8 +25,34 @@ Email = Annotated[
 Cadence = Literal["one_off", "monthly"]
 
 
+#: C0 controls (but tab, newline, carriage return) and DEL: they break spreadsheets, and
+#: PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _reject_controls(value: Any) -> Any:
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _reject_controls(k)
+            _reject_controls(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _reject_controls(v)
+    return value
+
+
 class Body(BaseModel):
+    """Every request body: unknown fields and control characters are 422s."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return _reject_controls(value)
 
 
 class RegisterIn(Body):

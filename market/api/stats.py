@@ -22,7 +22,7 @@ from market.services import stats as svc
 from market.services.ledger_import import XLSX_MEDIA_TYPE
 from market.services.stats import StatsFilter
 
-Page = Annotated[int, QueryParameter(ge=1)]
+Page = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=500)]
 
 
@@ -109,7 +109,7 @@ async def export_xlsx(
     "/stats/export.csv",
     tags=["statistics"],
     summary="The utilisation report as CSV (UTF-8 with BOM)",
-    media_type="text/csv; charset=utf-8",
+    media_type="text/csv",
 )
 async def export_csv(
     user: CurrentUser,
@@ -123,7 +123,7 @@ async def export_csv(
     report = await _export_report(db, user, settings, year, month, material, group_by)
     return Response(
         stats_export.to_csv(report),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers=_filename("csv", year, group_by),
     )
 

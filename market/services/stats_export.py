@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from market.services.co2 import factors_view
@@ -55,6 +56,7 @@ def safe_text(value: str) -> str:
 
     Numbers are never passed here, so a negative figure keeps its sign.
     """
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

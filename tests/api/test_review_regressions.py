@@ -72,3 +72,65 @@ def test_exports_neutralise_formulas() -> None:
     from decimal import Decimal
 
     assert _csv_cell(Decimal("-12.50")) == "-12.50"  # numbers keep their sign
+
+
+async def test_fuzz_findings_are_4xx(client, actors: Actors, settings) -> None:
+    """Inputs the schemathesis run turned into 500s."""
+    headers, org, site = await actors.producer()
+    # control characters (NUL is refused by PostgreSQL; others break spreadsheets)
+    for text in ("a\u0000b", "Evil\u0001Co", "bell\u0007"):
+        r = await client.post(
+            "/api/v1/listings",
+            headers=headers,
+            json={
+                "site_id": site["id"],
+                "material_code": "fly_ash",
+                "quantity_t": "1",
+                "price_cny_t": "1",
+                "title": text,
+            },
+        )
+        assert_problem(r, 422, "title", "control characters")
+    r = await client.post(
+        f"/api/v1/organizations/{org['id']}/sites",
+        headers=headers,
+        json={"name": "厂\u0000区", "lon": 112.2, "lat": 31.0},
+    )
+    assert_problem(r, 422, "name", "control characters")
+    ok = await client.post(
+        f"/api/v1/organizations/{org['id']}/sites",
+        headers=headers,
+        json={"name": "厂区", "address": "第一行\n第二行", "lon": 112.2, "lat": 31.0},
+    )
+    assert ok.status_code == 201  # newlines are fine
+    # NUL in a query string: PostgreSQL refuses it (422); SQLite simply finds nothing
+    r = await client.get("/api/v1/listings", params={"material": "a\u0000b"}, headers=headers)
+    assert r.status_code == (200 if settings.is_sqlite else 422), r.text
+    # deeply nested JSON
+    nested = '{"spec":' + "[" * 1000 + "]" * 1000 + "}"
+    r = await client.post(
+        "/api/v1/listings",
+        headers=headers | {"content-type": "application/json"},
+        content=nested.encode(),
+    )
+    assert r.status_code in (400, 422) and r.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    # empty body names the body
+    r = await client.post("/api/v1/listings", headers=headers)
+    assert_problem(r, 422, "a JSON body is required")
+    # a datetime that overflows when converted to UTC, on a real listing of another firm
+    seller, _, seller_site = await actors.producer(lon=112.3, lat=31.1)
+    lot = await _lot(client, seller, seller_site["id"])
+    r = await client.post(
+        f"/api/v1/listings/{lot['id']}/bids",
+        headers=headers,
+        json={
+            "site_id": site["id"],
+            "quantity_t": "1",
+            "price_cny_t": "30",
+            "expires_at": "9999-12-31T23:59:59-12:00",
+        },
+    )
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
