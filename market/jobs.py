@@ -37,9 +37,14 @@ async def run_due(factory: async_sessionmaker[AsyncSession]) -> JobReport:
     async with transaction(factory) as session:
         due = await due_tender_ids(session, now)
     for tender_id in due:
-        async with transaction(factory) as session:
-            if await close_tender(session, tender_id, now):
-                report.tenders_closed.append(tender_id)
+        try:
+            async with transaction(factory) as session:
+                if await close_tender(session, tender_id, now):
+                    report.tenders_closed.append(tender_id)
+        except Exception:
+            # Its transaction rolled back; the tender stays open and due, so the next pass
+            # retries it, and the tenders after it still close on time.
+            log.exception("closing tender %s failed; it stays open until the next pass", tender_id)
     async with transaction(factory) as session:
         report.bids_expired = await expire_due_bids(session, now)
         report.shipments_overdue = await flag_overdue(session, now)

@@ -20,7 +20,7 @@ async def audit_trail(
 ) -> dict[str, Any]:
     """Events oldest first; a deal's trail includes its bids' and shipments' events."""
     events = await svc.trail(db, user, entity, entity_id)
-    return {"entity": entity, "id": entity_id, "events": [svc.event_view(e) for e in events]}
+    return {"entity": entity, "id": entity_id, "events": events}
 
 
 routes = [audit_trail]

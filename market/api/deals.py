@@ -73,6 +73,15 @@ async def receive_shipment(
     return shipment_view(shipment)
 
 
+@post("/deals/{deal_id:int}/close", tags=["deals"], status_code=200)
+async def close_deal(deal_id: FromPath[int], user: CurrentUser, db: Db) -> dict[str, Any]:
+    """Settle a deal short (either party): ``completed`` with what was delivered, or
+    ``cancelled`` if nothing was; the tonnes it still held return to the listing. 409 while
+    a load is in transit."""
+    deal = await svc.settle_short(db, user, deal_id)
+    return (await deal_views(db, [deal], with_shipments=True))[0]
+
+
 @get("/shipments", tags=["deals"], summary="Shipments of your deals (regulators: all)")
 async def list_shipments(
     user: CurrentUser,
@@ -95,4 +104,4 @@ async def list_shipments(
     return {"items": [shipment_view(s) for s in items], "page": page, "page_size": page_size}
 
 
-routes = [list_deals, get_deal, record_shipment, receive_shipment, list_shipments]
+routes = [list_deals, get_deal, close_deal, record_shipment, receive_shipment, list_shipments]

@@ -21,6 +21,7 @@ from market.models import AuditEvent, Bid, Deal, Listing, Shipment, Tender, User
 from market.models.audit import AUDITED_ENTITIES
 from market.problems import Forbidden, Invalid, NotFound
 from market.services.access import member_org_ids, sees_everything
+from market.services.parties import dealt_listing_ids
 
 
 @dataclass(frozen=True)
@@ -143,19 +144,99 @@ async def _bid_chain(session: AsyncSession, deal_id: int) -> list[int]:
     return chain
 
 
+async def _listing_of(session: AsyncSession, entity: str, entity_id: int) -> Listing | None:
+    """The listing an entity trades (every audited entity belongs to one)."""
+    listing_id: int | None = None
+    if entity == "listing":
+        listing_id = entity_id
+    elif entity == "bid":
+        bid = await session.get(Bid, entity_id)
+        listing_id = bid.listing_id if bid else None
+    elif entity == "tender":
+        tender = await session.get(Tender, entity_id)
+        listing_id = tender.listing_id if tender else None
+    else:
+        deal_id: int | None = entity_id
+        if entity == "shipment":
+            shipment = await session.get(Shipment, entity_id)
+            deal_id = shipment.deal_id if shipment else None
+        deal = await session.get(Deal, deal_id) if deal_id is not None else None
+        listing_id = deal.listing_id if deal else None
+    return await session.get(Listing, listing_id) if listing_id is not None else None
+
+
+#: Fields of an event's before/after that name the producer (or an offer it made).
+_SELLER_FIELDS = ("seller_org_id", "offered_by_org_id")
+
+
+@dataclass(frozen=True)
+class _Lens:
+    """What one viewer may see of a trail: the producer stays anonymous to a bidder until
+    the two have a deal (as on the listing), and a buyer never sees what other buyers did."""
+
+    seller_org_id: int | None
+    #: Regulators, members of the producer and buyers with a deal on the listing.
+    sees_seller: bool
+    #: Organisations whose listing events this viewer may see; None: all of them.
+    listing_actors: set[int] | None
+
+    def shows(self, event: AuditEvent) -> bool:
+        if event.entity != "listing" or self.listing_actors is None:
+            return True
+        return event.actor_org_id is None or event.actor_org_id in self.listing_actors
+
+    def view(self, event: AuditEvent) -> dict[str, Any]:
+        view = event_view(event)
+        if self.sees_seller or self.seller_org_id is None:
+            return view
+        if event.actor_org_id == self.seller_org_id:
+            view["actor_org_id"] = view["actor_user_id"] = None
+        for side in ("before", "after"):
+            data = view[side]
+            if isinstance(data, dict):
+                view[side] = {
+                    k: (None if k in _SELLER_FIELDS and v == self.seller_org_id else v)
+                    for k, v in data.items()
+                }
+        return view
+
+
+async def _lens(session: AsyncSession, viewer: User, entity: str, entity_id: int) -> _Lens:
+    listing = await _listing_of(session, entity, entity_id)
+    seller = listing.organization_id if listing else None
+    if sees_everything(viewer) or listing is None:
+        return _Lens(seller, True, None)
+    mine = await member_org_ids(session, viewer)
+    if seller in mine:
+        return _Lens(seller, True, None)
+    dealt = await dealt_listing_ids(session, mine, [listing.id or 0])
+    return _Lens(seller, bool(dealt), {listing.organization_id, *mine})
+
+
 async def trail(
     session: AsyncSession, viewer: User, entity: str, entity_id: int
-) -> list[AuditEvent]:
-    """The events of one entity, oldest first; for regulators and the parties only.
+) -> list[dict[str, Any]]:
+    """The events of one entity, oldest first, as the viewer may see them; for regulators
+    and the parties only.
 
     A deal's trail also holds the events of the offers that led to it and of its shipments,
-    so it tells the whole story.
+    so it tells the whole story. A bid's trail is readable exactly when the bid is
+    (:func:`market.services.bids.visible_bid`: a sealed tender bid only by its bidder while
+    the tender is open), so the audit is no back door to the sealed prices. Until they have
+    a deal, a bidder sees neither the producer's organisation nor who acted for it; on a
+    listing's trail, anyone but the producer and regulators sees only the producer's, the
+    system's and their own events (not other buyers' reservations).
     """
     if entity not in AUDITED_ENTITIES:
         raise Invalid("entity", f"must be one of {', '.join(AUDITED_ENTITIES)}")
     parties = await _parties(session, entity, entity_id)
     if not sees_everything(viewer) and not parties & await member_org_ids(session, viewer):
         raise Forbidden(f"only the parties and regulators can read the audit trail of a {entity}")
+    if entity == "bid":
+        # Imported here: the bid service records its events through this module.
+        from market.services.bids import visible_bid
+
+        await visible_bid(session, viewer, entity_id)
     cond: Any = (col(AuditEvent.entity) == entity) & (col(AuditEvent.entity_id) == entity_id)
     if entity == "deal":
         shipment_ids = select(Shipment.id).where(Shipment.deal_id == entity_id)
@@ -166,10 +247,12 @@ async def trail(
             (col(AuditEvent.entity) == "shipment") & col(AuditEvent.entity_id).in_(shipment_ids),
         )
     stmt = select(AuditEvent).where(cond).order_by(col(AuditEvent.id))
-    return list((await session.exec(stmt)).all())
+    lens = await _lens(session, viewer, entity, entity_id)
+    return [lens.view(e) for e in (await session.exec(stmt)).all() if lens.shows(e)]
 
 
 def event_view(event: AuditEvent) -> dict[str, Any]:
+    """An event as the API shows it to those who may see all of it."""
     return {
         "id": event.id,
         "entity": event.entity,

@@ -29,6 +29,7 @@ from market.services.deals import (
     Quantity,
     Terms,
     check_tradable,
+    china_date,
     create_deal,
     open_tender,
     quantity_of,
@@ -113,6 +114,11 @@ async def place_bid(
     _check_expiry(data.expires_at, now)
     _check_available(listing.available_t, qty.total_t, listing.id)
     tender = await open_tender(session, listing_id)
+    if tender is not None and tender.closes_at <= now:
+        # Due but not yet closed by the job: a bid now would be a bid after the deadline.
+        raise Conflict(
+            f"the tender closed at {tender.closes_at.isoformat()}; bids are no longer accepted"
+        )
     if tender is not None and data.expires_at is not None and data.expires_at < tender.closes_at:
         raise Invalid("expires_at", "a tender bid must stay valid until the tender closes")
     default_expiry = tender.closes_at if tender else now + timedelta(days=DEFAULT_BID_DAYS)
@@ -224,7 +230,7 @@ async def accept(
     await _claim(session, bid, "accepted", actor, "accepted", now)
     listing = await get_listing(session, bid.listing_id)
     await refuse_if_tendered(session, listing.id or 0)
-    check_tradable(listing, now.date())
+    check_tradable(listing, china_date(now))
     terms = Terms(
         price_cny_t=bid.price_cny_t,
         quantity=qty,
@@ -298,7 +304,7 @@ async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterI
     bid = await _answerable(session, user, bid_id, now)
     _check_expiry(data.expires_at, now)
     listing = await get_listing(session, bid.listing_id)
-    check_tradable(listing, now.date())
+    check_tradable(listing, china_date(now))
     await refuse_if_tendered(session, listing.id or 0)
     if bid.term_months is not None:
         if data.quantity_t is not None:

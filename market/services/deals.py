@@ -11,18 +11,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market import decimals as dec
-from market.models import Deal, Listing, Tender, User
-from market.problems import Conflict, Invalid, NotFound
+from market.models import Deal, Listing, Shipment, Tender, User
+from market.problems import Conflict, Forbidden, Invalid, NotFound
 from market.services.access import member_org_ids, sees_everything
 from market.services.audit import Actor, record, snapshot
+from market.services.listings import readable_listing
 from market.services.parties import Buyer
-from market.services.stock import reserve
+from market.services.stock import release, reserve
 
 DEAL_FIELDS = (
     "listing_id",
@@ -44,9 +46,26 @@ DEAL_FIELDS = (
 )
 
 
+#: Listings' dates (``available_until``) are dates in Jingmen, i.e. China Standard Time.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_date(now: datetime | None = None) -> date:
+    """The calendar date in China at ``now`` (default: this instant). Between 16:00 and
+    24:00 UTC it is already tomorrow there, so the UTC date would keep a lot that expired
+    "yesterday" for the producer tradable for eight more hours."""
+    return (now or _utcnow()).astimezone(CHINA).date()
+
+
+def _utcnow() -> datetime:
+    """This instant (a seam for tests of the date rules)."""
+    return datetime.now(UTC)
+
+
 def check_tradable(listing: Listing, today: date | None = None) -> None:
-    """409 unless the listing can be traded now: open and not past its availability."""
-    today = today or datetime.now(UTC).date()
+    """409 unless the listing can be traded now: open and not past its availability
+    (``today`` is China's date, see :func:`china_date`)."""
+    today = today or china_date()
     if listing.status != "open":
         raise Conflict(
             f"listing {listing.id} is {listing.status}; only an open listing can be traded"
@@ -56,15 +75,10 @@ def check_tradable(listing: Listing, today: date | None = None) -> None:
 
 
 async def tradable_listing(session: AsyncSession, viewer: User, listing_id: int) -> Listing:
-    """The listing a buyer wants to trade, or why not: 404 for a draft that is not theirs
-    (never public), otherwise 409 naming its state (closed, reserved, expired, …)."""
-    listing = await session.get(Listing, listing_id)
-    if listing is None or (
-        listing.status == "draft"
-        and not sees_everything(viewer)
-        and listing.organization_id not in await member_org_ids(session, viewer)
-    ):
-        raise NotFound(f"listing {listing_id} does not exist")
+    """The listing a buyer wants to trade, or why not: 404 for a listing the viewer cannot
+    read (another organisation's draft, withdrawn or closed lot: its state is nobody else's
+    business), otherwise 409 naming its state (closed, reserved, expired, …)."""
+    listing = await readable_listing(session, viewer, listing_id)
     check_tradable(listing)
     return listing
 
@@ -203,3 +217,47 @@ async def list_deals(
         .limit(page_size)
     )
     return list((await session.exec(stmt)).all())
+
+
+async def settle_short(
+    session: AsyncSession, user: User, deal_id: int, now: datetime | None = None
+) -> Deal:
+    """End a deal before all its tonnes arrived, by either party (members of the seller or
+    the buyer; regulators read deals but do not trade). Either side may find it cannot
+    deliver or take the rest; whose call it was is in the audit trail, and any compensation
+    is between the parties. The deal becomes ``completed`` with what was delivered, or
+    ``cancelled`` when nothing was, and the tonnes it still held go back to the listing in
+    the same transaction. 409 while a load is in transit: receive it first, so no tonne is
+    released that is on a lorry. The deal row is locked, as by a dispatch, so the two
+    cannot interleave."""
+    now = now or datetime.now(UTC)
+    deal = await readable_deal(session, user, deal_id)
+    mine = await member_org_ids(session, user)
+    if not {deal.seller_org_id, deal.buyer_org_id} & mine:
+        raise Forbidden("only the seller or the buyer can close a deal")
+    org = deal.seller_org_id if deal.seller_org_id in mine else deal.buyer_org_id
+    locked = select(Deal).where(Deal.id == deal_id).with_for_update()
+    deal = (await session.exec(locked.execution_options(populate_existing=True))).one()
+    if deal.status != "active":
+        raise Conflict(f"deal {deal_id} is already {deal.status}")
+    in_transit = (
+        await session.exec(
+            select(Shipment.id).where(Shipment.deal_id == deal_id, Shipment.status == "dispatched")
+        )
+    ).all()
+    if in_transit:
+        raise Conflict(
+            f"deal {deal_id} has {len(in_transit)} load(s) in transit; "
+            "confirm their receipt before closing it"
+        )
+    actor = Actor(user.id, org)
+    held = max(deal.quantity_t - deal.delivered_t, Decimal(0))
+    await release(session, deal.listing_id, held, actor, f"deal {deal_id} closed")
+    before = {"status": deal.status, "delivered_t": deal.delivered_t}
+    deal.status = "completed" if deal.delivered_t > 0 else "cancelled"
+    deal.completed_at = now if deal.status == "completed" else None
+    session.add(deal)
+    await session.flush()
+    after = {"status": deal.status, "delivered_t": deal.delivered_t, "released_t": held}
+    await record(session, "deal", deal_id, "closed_short", actor, before, after)
+    return deal

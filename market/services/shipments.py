@@ -5,6 +5,15 @@ they move the listing's tonnes from reserved to delivered and complete the deal 
 all its tonnes. A difference between the two weighbridges beyond the tolerance setting marks
 the shipment ``disputed``; a load not received within the overdue setting is flagged
 ``overdue`` by the periodic job.
+
+Plausibility: a lorry cannot deliver much more than it loaded, so a receipt above the
+dispatched tonnes by more than :func:`max_excess_pct` (10 %, or three times the dispute
+tolerance if that is larger) is refused (422) rather than recorded. For a *disputed*
+receipt the deal and the listing are credited with ``min(received_t, dispatched_t)``: the
+producer cannot have handed over more than it weighed out, and the buyer's heavier figure is
+the very thing in dispute; within the tolerance the receiver's tonnes count as they are.
+Dispatch and receipt times must lie between the deal's creation and now (each give or take
+:data:`CLOCK_SKEW`), so a load cannot be booked into a month before its deal existed.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from market.settings import Settings
 #: Clocks on lorries and weighbridges drift; a time this far ahead is still accepted.
 CLOCK_SKEW = timedelta(minutes=10)
 _PCT = Decimal("0.001")
+#: A receipt may exceed the dispatched tonnes by at most this (or 3 × the dispute tolerance).
+MAX_RECEIPT_EXCESS_PCT = Decimal("10")
 SHIPMENT_FIELDS = (
     "deal_id",
     "vehicle_plate",
@@ -69,6 +80,9 @@ async def record_shipment(
     deal = await readable_deal(session, user, deal_id)
     if deal.seller_org_id not in await member_org_ids(session, user):
         raise Forbidden("only the producer (the seller) records shipments against a deal")
+    # Lock the deal (PostgreSQL) before counting what is in transit: two dispatches of one
+    # deal then queue here, and the second sees the first's load instead of over-shipping.
+    deal = await _locked_deal(session, deal_id)
     if deal.status != "active":
         raise Conflict(f"deal {deal_id} is {deal.status}; it takes no more shipments")
     material = await catalogue.get_material(session, deal.material_code)
@@ -80,8 +94,7 @@ async def record_shipment(
             "give the transfer manifest (转移联单) number",
         )
     dispatched_at = data.dispatched_at or now
-    if dispatched_at > now + CLOCK_SKEW:
-        raise Invalid("dispatched_at", "is in the future")
+    _check_time("dispatched_at", dispatched_at, deal, now)
     in_transit = (
         await session.exec(
             select(col(Shipment.dispatched_t)).where(
@@ -121,6 +134,32 @@ async def record_shipment(
     return shipment
 
 
+async def _locked_deal(session: AsyncSession, deal_id: int) -> Deal:
+    """The deal row, locked for this transaction and re-read (not the identity map's copy)."""
+    stmt = (
+        select(Deal)
+        .where(Deal.id == deal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(stmt)).one()
+
+
+def _check_time(field: str, at: datetime, deal: Deal, now: datetime) -> None:
+    """422 unless ``at`` lies between the deal's creation and now, give or take the skew."""
+    if at > now + CLOCK_SKEW:
+        raise Invalid(field, "is in the future")
+    if at < deal.created_at - CLOCK_SKEW:
+        raise Invalid(field, f"is before deal {deal.id} was made ({deal.created_at.isoformat()})")
+
+
+def max_excess_pct(settings: Settings) -> Decimal:
+    """How far (per cent) a receipt may exceed its dispatch before it is refused as
+    implausible: :data:`MAX_RECEIPT_EXCESS_PCT`, or three times the dispute tolerance if
+    that is larger, so there is always a band of receipts that are disputed, not refused."""
+    return max(MAX_RECEIPT_EXCESS_PCT, 3 * settings.receipt_tolerance_pct)
+
+
 async def visible_shipment(session: AsyncSession, user: User, shipment_id: int) -> Shipment:
     shipment = await session.get(Shipment, shipment_id)
     if shipment is None:
@@ -156,11 +195,17 @@ async def receive(
     if shipment.status != "dispatched":
         raise Conflict(f"shipment {shipment_id} was already received ({shipment.status})")
     received_at = received_at or now
-    if received_at > now + CLOCK_SKEW:
-        raise Invalid("received_at", "is in the future")
+    _check_time("received_at", received_at, deal, now)
     if received_at < shipment.dispatched_at:
         raise Invalid("received_at", "is before the shipment was dispatched")
     diff = discrepancy_pct(shipment.dispatched_t, received_t)
+    if diff > max_excess_pct(settings):
+        limit = shipment.dispatched_t * (1 + max_excess_pct(settings) / 100)
+        raise Invalid(
+            "received_t",
+            f"{dec.t(received_t)} t is more than {dec.t(limit)} t, the most a load dispatched "
+            f"as {dec.t(shipment.dispatched_t)} t can weigh on arrival; check the weighbridge",
+        )
     status = "disputed" if abs(diff) > settings.receipt_tolerance_pct else "received"
     c = _SHIPMENTS.c
     claimed = await session.exec(
@@ -180,7 +225,8 @@ async def receive(
     actor = Actor(user.id, deal.buyer_org_id)
     after = snapshot(shipment, ("status", "received_t", "received_at", "discrepancy_pct"))
     await record(session, "shipment", shipment_id, status, actor, {"status": "dispatched"}, after)
-    await _credit_deal(session, deal.id or 0, received_t, actor, shipment_id, now)
+    credited = min(received_t, shipment.dispatched_t) if status == "disputed" else received_t
+    await _credit_deal(session, deal.id or 0, credited, actor, shipment_id, now)
     return shipment
 
 
@@ -192,16 +238,9 @@ async def _credit_deal(
     shipment_id: int,
     now: datetime,
 ) -> None:
-    """Count a receipt on the deal (locked: receipts of one deal may race) and the listing;
-    complete the deal when it has its tonnes."""
-    deal = (
-        await session.exec(
-            select(Deal)
-            .where(Deal.id == deal_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).one()
+    """Count a receipt's credited tonnes on the deal (locked: receipts of one deal may race)
+    and the listing; complete the deal when it has its tonnes."""
+    deal = await _locked_deal(session, deal_id)
     still_reserved = max(deal.quantity_t - deal.delivered_t, Decimal(0))
     await deliver(
         session, deal.listing_id, min(received_t, still_reserved), actor, f"shipment {shipment_id}"

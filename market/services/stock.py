@@ -117,3 +117,35 @@ async def deliver(
         "for": reason,
     }
     await record(session, "listing", listing_id, "delivered", actor, before, after)
+
+
+async def release(
+    session: AsyncSession, listing_id: int, quantity: Decimal, actor: Actor, reason: str
+) -> None:
+    """Give ``quantity`` reserved tonnes back to the listing (a deal settled short).
+
+    A listing that was ``reserved`` (every tonne taken) is ``open`` again, since it now has
+    tonnes to offer; any other status is kept (a withdrawn lot stays withdrawn). Like
+    :func:`deliver`, the caller passes what its deal still holds, so a 409 means a bug.
+    """
+    if quantity <= 0:
+        return
+    c = _LISTINGS.c
+    locked = select(Listing).where(Listing.id == listing_id).with_for_update()
+    listing = (await session.exec(locked.execution_options(populate_existing=True))).one()
+    before = {"status": listing.status, "reserved_t": listing.reserved_t}
+    stmt = (
+        sa.update(_LISTINGS)
+        .where(c.id == listing_id, c.reserved_t >= _t(quantity))
+        .values(
+            reserved_t=c.reserved_t - _t(quantity),
+            status=sa.case((c.status == "reserved", "open"), else_=c.status),
+            updated_at=datetime.now(UTC),
+        )
+    )
+    result = await session.exec(stmt)
+    if result.rowcount != 1:
+        raise Conflict(f"listing {listing_id} has less than {quantity} t reserved")
+    await session.refresh(listing)
+    after = {"status": listing.status, "reserved_t": listing.reserved_t, "for": reason}
+    await record(session, "listing", listing_id, "released", actor, before, after)

@@ -24,7 +24,14 @@ from market.models import Bid, Deal, Listing, Tender, User
 from market.problems import Conflict, Invalid, NotFound
 from market.services.access import member_org_ids, sees_everything
 from market.services.audit import SYSTEM, Actor, record, snapshot
-from market.services.deals import Quantity, Terms, check_tradable, create_deal, open_tender
+from market.services.deals import (
+    Quantity,
+    Terms,
+    check_tradable,
+    china_date,
+    create_deal,
+    open_tender,
+)
 from market.services.listings import owned_listing, readable_listing
 from market.services.parties import Buyer
 
@@ -54,7 +61,7 @@ async def open_new_tender(
     """Put what is available of an open listing to sealed tender (members of the producer)."""
     now = now or datetime.now(UTC)
     listing = await owned_listing(session, user, listing_id)
-    check_tradable(listing, now.date())
+    check_tradable(listing, china_date(now))
     if closes_at <= now:
         raise Invalid("closes_at", "must be in the future")
     if listing.available_t <= 0:
@@ -140,13 +147,16 @@ async def _award(
     session: AsyncSession, tender: Tender, ranked: list[Bid], now: datetime
 ) -> Deal | None:
     """The first bid at or above the reserve whose tonnes can still be reserved wins; every
-    other pending bid loses."""
+    other pending bid loses. A bid placed after ``closes_at`` (a request that slipped past
+    :func:`market.services.bids.place_bid`'s check while the clock ticked) is not ranked:
+    it loses, whatever its price, because the others could not have answered it."""
     listing = await session.get(Listing, tender.listing_id)
     assert listing is not None
     deal: Deal | None = None
     for bid in ranked:
         wins = (
             deal is None
+            and bid.created_at <= tender.closes_at
             and bid.price_cny_t >= tender.reserve_price_cny_t
             and bid.expires_at >= tender.closes_at
             and listing.status == "open"

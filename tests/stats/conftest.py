@@ -24,9 +24,11 @@ Receipts (receiver's weighbridge counts, in China-time months):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -45,6 +47,20 @@ async def make_regulator(settings: Settings, actors: Actors, email: str = "reg@e
         await create_user(session, email, "regulator-pass", "监管员", role="regulator")
     await engine.dispose()
     return await actors.login(email, "regulator-pass")
+
+
+async def _backdate_deal(settings: Settings, deal_id: int, created_at: datetime) -> None:
+    from market.db import make_engine, make_sessionmaker, metadata, transaction
+
+    deals = metadata.tables["deals"]
+    engine = make_engine(settings)
+    try:
+        async with transaction(make_sessionmaker(engine)) as session:
+            await session.exec(
+                sa.update(deals).where(deals.c.id == deal_id).values(created_at=created_at)
+            )
+    finally:
+        await engine.dispose()
 
 
 def ledger_body(site_id: int, material: str, month: str, **tonnes: str) -> dict[str, Any]:
@@ -85,8 +101,13 @@ async def receipt(
     dispatched_t: str,
     received_t: str,
     received_at: str,
+    *,
+    settings: Settings,
 ) -> dict[str, Any]:
-    """Buy, dispatch and confirm one load through the trading API."""
+    """Buy, dispatch and confirm one load through the trading API.
+
+    The load is historical, and a load cannot be dated before its deal, so the deal is
+    backdated (behind the API's back) to the day before, as if it had been made then."""
     r = await client.post(
         f"/api/v1/listings/{listing_id}/buy",
         headers=buyer,
@@ -94,6 +115,7 @@ async def receipt(
     )
     assert r.status_code == 201, r.text
     deal_id = r.json()["id"]
+    await _backdate_deal(settings, deal_id, datetime.fromisoformat(received_at) - timedelta(days=1))
     r = await client.post(
         f"/api/v1/deals/{deal_id}/shipments",
         headers=seller,
@@ -126,7 +148,7 @@ class City:
     listing: dict[str, int] = field(default_factory=dict)
 
 
-async def build_city(client: AsyncTestClient[Litestar], actors: Actors) -> City:
+async def build_city(client: AsyncTestClient[Litestar], actors: Actors, settings: Settings) -> City:
     """Organisations, sites, receipts and the four balanced ledgers of the scenario."""
     city = City(
         a=await actors.user(), b=await actors.user(), c=await actors.user(), d=await actors.user()
@@ -160,6 +182,7 @@ async def build_city(client: AsyncTestClient[Litestar], actors: Actors) -> City:
             dispatched,
             received,
             at,
+            settings=settings,
         )
     await receipt(
         client,
@@ -171,6 +194,7 @@ async def build_city(client: AsyncTestClient[Litestar], actors: Actors) -> City:
         "200.5",
         "200.5",
         "2025-03-20T02:00:00+00:00",
+        settings=settings,
     )
     a, b, c = city.site["a"]["id"], city.site["b"]["id"], city.site["c"]["id"]
     # A, March: 1000 = (200 in-house + 300 exchange − 0) + 400 stored + (100 − 0) disposed.
@@ -226,5 +250,5 @@ async def build_city(client: AsyncTestClient[Litestar], actors: Actors) -> City:
 
 
 @pytest.fixture
-async def city(client: AsyncTestClient[Litestar], actors: Actors) -> City:
-    return await build_city(client, actors)
+async def city(client: AsyncTestClient[Litestar], actors: Actors, settings: Settings) -> City:
+    return await build_city(client, actors, settings)

@@ -148,6 +148,7 @@ async def test_a_late_receipt_unbalances_a_ledger_and_is_flagged(
         "100",
         "100",
         "2025-03-25T02:00:00+00:00",
+        settings=settings,
     )
     regulator = await make_regulator(settings, actors)
     report = (await client.get(URL, headers=regulator, params={"year": 2025})).json()
@@ -191,6 +192,7 @@ async def test_receipts_without_a_ledger_are_reported_not_counted(
         "40",
         "40",
         "2025-05-05T02:00:00+00:00",
+        settings=settings,
     )
     regulator = await make_regulator(settings, actors)
     report = (await client.get(URL, headers=regulator, params={"year": 2025})).json()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.db import make_engine, make_sessionmaker, metadata, transaction
@@ -174,3 +175,22 @@ async def make_regulator(settings: Settings, actors: Actors, email: str) -> dict
 
     await in_db(settings, work)
     return await actors.login(email, "regulator-pass")
+
+
+async def make_due(settings: Settings, tender_id: int) -> None:
+    """Let a tender's time run out: move its ``closes_at`` to a second ago and its bids back
+    by as much, as if the clock had advanced (bids placed after ``closes_at`` never win)."""
+    from market.models import Bid, Tender
+
+    async def work(session: AsyncSession) -> None:
+        tender = await session.get(Tender, tender_id)
+        assert tender is not None
+        shift = tender.closes_at - ago(seconds=1)
+        tender.closes_at -= shift
+        session.add(tender)
+        bids = await session.exec(select(Bid).where(Bid.tender_id == tender_id))
+        for bid in bids.all():
+            bid.created_at -= shift
+            session.add(bid)
+
+    await in_db(settings, work)

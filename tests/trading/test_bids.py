@@ -69,7 +69,8 @@ async def test_accepting_the_whole_listing_marks_it_reserved(market: Market) -> 
     seen = (await market.get(f"/listings/{listing['id']}", seller)).json()
     assert seen["status"] == "reserved" and seen["available_t"] == "0.000"
     other = await market.buyer()
-    assert_problem(await market.bid(listing["id"], other), 409, "is reserved")
+    # Fully reserved, it is no longer public: to others it does not exist (not "reserved").
+    assert_problem(await market.bid(listing["id"], other), 404, "does not exist")
 
 
 async def test_reject_and_withdraw(market: Market) -> None:
@@ -173,7 +174,8 @@ async def test_bids_on_closed_or_expired_listings_are_refused(
     bid = await market.ok_bid(gone["id"], buyer)
     r = await market.client.post(f"/api/v1/listings/{gone['id']}/withdraw", headers=seller.headers)
     assert r.status_code == 200
-    assert_problem(await market.bid(gone["id"], buyer), 409, "is withdrawn")
+    # Withdrawn lots are not public: 404, never a 409 telling its state.
+    assert_problem(await market.bid(gone["id"], buyer), 404, "does not exist")
     draft = await market.listing(seller, status="draft")
     assert_problem(await market.bid(draft["id"], buyer), 404, "does not exist")
     assert_problem(await market.act(bid["id"], "accept", seller), 409, "withdrawn")

@@ -19,7 +19,7 @@ from market.db import make_engine, make_sessionmaker, transaction
 from market.models import Deal, Listing, Tender
 from market.services.tenders import close_due_tenders, close_tender
 from tests.conftest import Actors
-from tests.trading.helpers import Market, ago, in_db, sql, update_row
+from tests.trading.helpers import Market, ago, in_db, make_due, sql
 
 CLIENTS = 50
 #: Separate app instances (own engine and pool each), like separate server processes.
@@ -109,7 +109,7 @@ async def _tender_with_bids(client: Any, actors: Actors, settings: Any) -> dict[
     tender = r.json()
     for price in ("10.00", "12.00", "11.00"):
         await market.ok_bid(lot["id"], await market.buyer(), price_cny_t=price)
-    await update_row(settings, "tenders", tender["id"], closes_at=ago(seconds=1))
+    await make_due(settings, tender["id"])
     return tender
 
 

@@ -85,9 +85,11 @@ async def test_receiving_twice_or_by_the_wrong_organisation(market: Market, sett
     assert seen["delivered_t"] == "50.000"
 
 
-async def test_shipment_bad_input(market: Market) -> None:
+async def test_shipment_bad_input(market: Market, settings: Any) -> None:
     seller, buyer, deal = await _deal(market)
     did = deal["id"]
+    # The deal was made yesterday, so a load two hours ago is plausible.
+    await update_row(settings, "deals", did, created_at=ago(days=1))
     cases: list[tuple[dict[str, Any], int, tuple[str, ...]]] = [
         ({"dispatched_t": "-1"}, 422, ("dispatched_t", "greater than 0")),
         ({"dispatched_t": "0"}, 422, ("dispatched_t", "greater than 0")),

@@ -15,7 +15,7 @@ from market.app import create_app
 from market.cli import main as cli
 from market.services.tenders import close_due_tenders
 from tests.conftest import Actors, assert_problem
-from tests.trading.helpers import Market, Party, ago, in_, in_db, update_row
+from tests.trading.helpers import Market, Party, in_, in_db, make_due
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ async def _tender(market: Market, seller: Party, listing_id: int, **over: Any) -
 
 
 async def _due(settings: Any, tender_id: int) -> None:
-    await update_row(settings, "tenders", tender_id, closes_at=ago(seconds=1))
+    await make_due(settings, tender_id)
 
 
 async def test_highest_price_wins_ties_by_earliest(market: Market, settings: Any) -> None:
