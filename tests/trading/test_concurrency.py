@@ -10,8 +10,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from market.app import create_app
@@ -34,11 +34,35 @@ def _postgres_only(settings: Any) -> None:
 async def test_fifty_clients_accept_and_buy_one_listing(settings: Any) -> None:
     _postgres_only(settings)
     settings = replace(settings, tender_poll_seconds=0)
+    # Litestar's AsyncTestClient runs the app on its own loop in a portal thread, one
+    # request at a time; a race needs the apps started in this loop and a task per request
+    # (httpx's ASGI transport). An in-flight counter proves the requests really overlapped.
+    inflight = {"now": 0, "max": 0}
+
+    def counted(app: Any) -> Any:
+        async def asgi(scope: Any, receive: Any, send: Any) -> None:
+            inflight["now"] += 1
+            inflight["max"] = max(inflight["max"], inflight["now"])
+            try:
+                await app(scope, receive, send)
+            finally:
+                inflight["now"] -= 1
+
+        return asgi
+
     async with AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(AsyncTestClient(app=create_app(settings)))
-            for _ in range(PROCESSES)
-        ]
+        clients = []
+        for _ in range(PROCESSES):
+            app = create_app(settings)
+            await stack.enter_async_context(app.lifespan())
+            clients.append(
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        transport=httpx.ASGITransport(app=counted(app)),
+                        base_url="http://testserver.local",
+                    )
+                )
+            )
         market = Market(clients[0], Actors(clients[0]))
         seller = await market.seller()
         lot = await market.listing(seller, quantity_t="1000")
@@ -66,6 +90,7 @@ async def test_fifty_clients_accept_and_buy_one_listing(settings: Any) -> None:
         requests = [accept(i) for i in range(len(bids))] + [buy(i) for i in range(len(buyers))]
         responses = await asyncio.gather(*requests)
 
+    assert inflight["max"] >= 10, f"the requests did not overlap: {inflight}"
     codes = [r.status_code for r in responses]
     won = [r for r in responses if r.status_code in (200, 201)]
     lost = [r for r in responses if r.status_code == 409]
@@ -92,7 +117,8 @@ async def test_fifty_clients_accept_and_buy_one_listing(settings: Any) -> None:
     assert rows[0][0] == len(deals)
     print(
         f"\n{CLIENTS} concurrent clients via {PROCESSES} app instances: {len(deals)} deals, "
-        f"{total} t reserved of {listing.quantity_t} t, {len(lost)} refused with 409"
+        f"{total} t reserved of {listing.quantity_t} t, {len(lost)} refused with 409, "
+        f"{inflight['max']} requests in flight at once"
     )
 
 
