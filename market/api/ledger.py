@@ -15,6 +15,7 @@ from market.problems import Invalid
 from market.services import ledger as svc
 from market.services import ledger_import
 from market.services.ledger import LedgerEntry
+from market.services.stats import check_filter
 
 Tonnes0 = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=3, allow_inf_nan=False)]
 Month = Annotated[
@@ -82,6 +83,7 @@ async def list_ledgers(
     material: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
+    check_filter(year, month)
     rows = await svc.list_ledgers(
         db, user, year=year, month=month, site_id=site_id, material=material, limit=limit
     )

@@ -116,3 +116,16 @@ async def test_only_members_of_the_site_owner_report(
     await post_ledger(client, headers, balanced(site["id"]))
     assert (await client.get(URL, headers=other)).json()["count"] == 0
     assert (await client.get(URL, headers=regulator)).json()["count"] == 1
+
+
+async def test_ledger_list_rejects_impossible_months(client, actors) -> None:
+    from tests.conftest import assert_problem
+
+    headers = await actors.user()
+    assert_problem(
+        await client.get("/api/v1/ledger?year=2026&month=13", headers=headers), 422, "month", "1–12"
+    )
+    assert_problem(await client.get("/api/v1/ledger?year=0", headers=headers), 422, "year")
+    assert_problem(
+        await client.get("/api/v1/ledger?month=3", headers=headers), 422, "month", "needs year"
+    )
