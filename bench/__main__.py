@@ -19,7 +19,11 @@ def main() -> int:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}", flush=True)
         started = time.perf_counter()
-        module.main()
+        argv, sys.argv = sys.argv, [name]  # each bench parses its own (default) options
+        try:
+            module.main()
+        finally:
+            sys.argv = argv
         print(f"   ({time.perf_counter() - started:.1f} s)\n", flush=True)
     return 0
 
