@@ -14,6 +14,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def ts_column(nullable: bool = False, index: bool = False) -> Column[datetime]:
+def ts_column(nullable: bool = False) -> Column[datetime]:
     """A timezone-aware timestamp column (TIMESTAMPTZ on PostgreSQL)."""
-    return Column(UTCDateTime(), nullable=nullable, index=index)
+    return Column(UTCDateTime(), nullable=nullable)
