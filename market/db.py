@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
@@ -119,14 +120,19 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file (``var/`` is not in git, so a fresh clone lacks it)."""
+    if not url.startswith("sqlite"):
+        return
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     """Create the async engine; SQLite gets foreign keys, WAL and a busy timeout."""
     if settings.is_sqlite:
-        path = settings.database_url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_dir(settings.database_url)
         # A small pool: opening a SQLite connection (thread + PRAGMAs) costs about five times
         # the work of a simple request, measured in bench/bench_server.py.
         engine = create_async_engine(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
+from market.db import ensure_sqlite_dir
 from market.settings import PROJECT_ROOT
 
 
@@ -20,6 +21,7 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
     """Migrate to ``revision``. Synchronous: call it via ``asyncio.to_thread`` inside a loop."""
+    ensure_sqlite_dir(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -50,3 +50,10 @@ def test_downgrade_to_base_and_up_again(database_url: str, tmp_path) -> None:
     finally:
         if not database_url.startswith("sqlite"):
             asyncio.run(_drop_pg_database(url))
+
+
+def test_upgrade_creates_the_sqlite_folder(tmp_path) -> None:
+    """A fresh clone has no var/: `make demo` must still be able to migrate."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'not' / 'yet' / 'there.sqlite3'}"
+    upgrade(url)
+    assert (tmp_path / "not" / "yet" / "there.sqlite3").is_file()
