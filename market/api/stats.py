@@ -63,20 +63,6 @@ async def utilisation(
     )
 
 
-async def _export_report(
-    db: Db,
-    user: CurrentUser,
-    settings: AppSettings,
-    year: int | None,
-    month: int | None,
-    material: str | None,
-    group_by: str,
-) -> dict[str, Any]:
-    return await svc.utilisation(
-        db, user, settings, year=year, month=month, material=material, group_by=group_by
-    )
-
-
 def _filename(ext: str, year: int | None, group_by: str) -> dict[str, str]:
     name = f"utilisation_{year or 'all'}_{group_by}.{ext}"
     return {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -97,7 +83,9 @@ async def export_xlsx(
     material: FromQuery[str | None] = None,
     group_by: FromQuery[str] = "material",
 ) -> Response[bytes]:
-    report = await _export_report(db, user, settings, year, month, material, group_by)
+    report = await svc.utilisation(
+        db, user, settings, year=year, month=month, material=material, group_by=group_by
+    )
     return Response(
         stats_export.to_xlsx(report, settings),
         media_type=XLSX_MEDIA_TYPE,
@@ -120,7 +108,9 @@ async def export_csv(
     material: FromQuery[str | None] = None,
     group_by: FromQuery[str] = "material",
 ) -> Response[bytes]:
-    report = await _export_report(db, user, settings, year, month, material, group_by)
+    report = await svc.utilisation(
+        db, user, settings, year=year, month=month, material=material, group_by=group_by
+    )
     return Response(
         stats_export.to_csv(report),
         media_type="text/csv",
