@@ -337,10 +337,12 @@ async def _profile_matches(database_url: str, target: Target, n: int = 100) -> s
     from sqlalchemy import event
     from sqlmodel import select
 
-    from market.db import make_engine, make_sessionmaker, transaction
-    from market.models import Listing, Site, User
-    from market.services import catalogue, matches
-    from market.settings import Settings
+    from market.accounts.models import Site, User
+    from market.catalogue import service as catalogue
+    from market.core.db import make_engine, make_sessionmaker, transaction
+    from market.core.settings import Settings
+    from market.offers import matches
+    from market.offers.models import Listing
 
     settings = Settings(
         database_url=database_url, tender_poll_seconds=0.0, webhook_poll_seconds=0.0

@@ -29,12 +29,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from market.db import make_engine, make_sessionmaker, transaction
-from market.migrate import upgrade
-from market.models import User
-from market.services import stats
-from market.services.catalogue_sync import sync_catalogue
-from market.settings import Settings
+from market.accounts.models import User
+from market.catalogue.sync import sync_catalogue
+from market.core.db import make_engine, make_sessionmaker, transaction
+from market.core.migrate import upgrade
+from market.core.settings import Settings
+from market.stats import utilisation as stats
 
 N_ORGS = 5_000
 MONTHS = 12

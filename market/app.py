@@ -12,32 +12,18 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
-from market import jobs
-from market.api import (
-    accounts,
-    alerts,
-    audit,
-    catalogue,
-    deals,
-    demands,
-    geo,
-    health,
-    ledger,
-    listings,
-    matching,
-    organizations,
-    permits,
-    stats,
-    trading,
-)
-from market.api.deps import provide_db, provide_settings, provide_user
-from market.db import make_engine, make_sessionmaker
-from market.problems import EXCEPTION_HANDLERS
-from market.regions import RegionLocator
-from market.services import webhooks
-from market.services.matches import BookCache
-from market.settings import Settings
-from market.web import page_router, static_router, template_config
+import market.tables  # noqa: F401  (every domain's tables and hooks)
+from market import routes
+from market.accounts.deps import provide_user
+from market.alerts import webhooks
+from market.core.db import make_engine, make_sessionmaker
+from market.core.deps import provide_db, provide_settings
+from market.core.problems import EXCEPTION_HANDLERS
+from market.core.settings import Settings
+from market.geo.regions import RegionLocator, provide_locate
+from market.offers.matches import BookCache
+from market.trading import jobs
+from market.web.config import page_router, static_router, template_config
 
 API_PREFIX = "/api/v1"
 
@@ -68,34 +54,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await trading_jobs
             await engine.dispose()
 
-    api = Router(
-        API_PREFIX,
-        route_handlers=[
-            *health.routes,
-            *accounts.routes,
-            *organizations.routes,
-            *listings.routes,
-            *demands.routes,
-            *trading.routes,
-            *deals.routes,
-            *audit.routes,
-            *geo.routes,
-            *catalogue.routes,
-            *matching.routes,
-            *permits.routes,
-            *ledger.routes,
-            *stats.routes,
-            *alerts.routes,
-        ],
-    )
+    api = Router(API_PREFIX, route_handlers=routes.API)
+    pages = page_router(settings, routes.PAGES, routes.PAGE_DEPENDENCIES)
     return Litestar(
         # The HTML pages (market.web) carry their own CSRF middleware; the API needs none.
-        route_handlers=[api, page_router(settings), static_router()],
+        route_handlers=[api, pages, static_router()],
         template_config=template_config(),
         dependencies={
             "db": Provide(provide_db),
             "user": Provide(provide_user),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "locate": Provide(provide_locate),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

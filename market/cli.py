@@ -14,9 +14,9 @@ from typing import TypeVar
 import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.db import make_engine, make_sessionmaker, transaction
-from market.problems import Problem
-from market.settings import Settings, SettingsError
+from market.core.db import make_engine, make_sessionmaker, transaction
+from market.core.problems import Problem
+from market.core.settings import Settings, SettingsError
 
 T = TypeVar("T")
 
@@ -59,8 +59,8 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Run migrations, then add any catalogue entries the database lacks."""
-    from market.migrate import upgrade
-    from market.services.catalogue_sync import sync_catalogue
+    from market.catalogue.sync import sync_catalogue
+    from market.core.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.database_url, revision)
@@ -92,7 +92,7 @@ def demo() -> None:
 @demo.command("load")
 def demo_load() -> None:
     """Load the deterministic Jingmen demo data (idempotent) and print the demo logins."""
-    from market.demo import load_demo
+    from market.demo.load import load_demo
 
     settings = _settings()
     if settings.production:
@@ -120,7 +120,7 @@ def geodata_import(file: str, kind: str, crs: str, repair: bool) -> None:
     """Replace all districts or parks with a DataV-style GeoJSON file, all-or-nothing."""
     from pathlib import Path
 
-    from market.services.geo import import_regions
+    from market.geo.service import import_regions
 
     text = Path(file).read_text(encoding="utf-8")
 
@@ -142,9 +142,9 @@ def tenders() -> None:
 def tenders_close_due() -> None:
     """Close every tender past its closing time (safe to run beside the app and other cron
     jobs: each tender closes exactly once); also expire stale offers, flag late shipments."""
-    from market.services.bids import expire_due_bids
-    from market.services.shipments import flag_overdue
-    from market.services.tenders import close_due_tenders
+    from market.trading.bids import expire_due_bids
+    from market.trading.shipments import flag_overdue
+    from market.trading.tenders import close_due_tenders
 
     async def work(session: AsyncSession) -> str:
         closed = await close_due_tenders(session)
@@ -185,7 +185,7 @@ def catalogue_set_limit(
     """Create or correct one limit of a grade (e.g. after checking the standard's text)."""
     from decimal import Decimal, InvalidOperation
 
-    from market.services.catalogue_admin import set_limit
+    from market.catalogue.admin import set_limit
 
     try:
         lo = Decimal(min_value) if min_value is not None else None
@@ -227,7 +227,7 @@ def user() -> None:
 )
 def user_create(email: str, password: str, display_name: str, role: str) -> None:
     """Create a user; regulators and platform admins can only be created here."""
-    from market.services.accounts import create_user
+    from market.accounts.service import create_user
 
     async def work(session: AsyncSession) -> str:
         u = await create_user(session, email, password, display_name, role)
@@ -251,8 +251,8 @@ def ledger_import(file: str, as_email: str | None) -> None:
     """
     from pathlib import Path
 
-    from market.services.ledger import ImportRejected
-    from market.services.ledger_import import count_rows, import_file, reporting_user
+    from market.ledger.importer import count_rows, import_file, reporting_user
+    from market.ledger.service import ImportRejected
 
     content = Path(file).read_bytes()
     settings = _settings()
@@ -283,7 +283,7 @@ def webhooks_deliver_due() -> None:
     """Send every webhook delivery that is due, once (safe beside the app and other cron
     jobs: each delivery is claimed by one sender). Set MARKET_WEBHOOK_POLL_SECONDS=0 on the
     app to leave sending to cron."""
-    from market.services.webhooks import deliver_due
+    from market.alerts.webhooks import deliver_due
 
     settings = _settings()
 

@@ -1,6 +1,6 @@
 """Alembic environment: async engine, URL from the ``MARKET_`` settings (or the caller).
 
-``market.migrate.upgrade`` passes the URL in ``config.attributes["database_url"]``; the
+``market.core.migrate.upgrade`` passes the URL in ``config.attributes["database_url"]``; the
 plain ``alembic`` command falls back to ``MARKET_DATABASE_URL``/the embedded default.
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
-import market.models  # noqa: F401  (registers the tables on the metadata)
-from market.db import metadata
-from market.settings import Settings
+import market.tables  # noqa: F401  (registers the tables on the metadata)
+from market.core.db import metadata
+from market.core.settings import Settings
 
 config = context.config
 

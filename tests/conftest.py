@@ -23,12 +23,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+from market.accounts.uscc import make_uscc
 from market.app import create_app
-from market.db import make_engine, make_sessionmaker, metadata, transaction
-from market.migrate import upgrade
-from market.services.catalogue_sync import sync_catalogue
-from market.settings import Settings
-from market.uscc import make_uscc
+from market.catalogue.sync import sync_catalogue
+from market.core.db import make_engine, make_sessionmaker, metadata, transaction
+from market.core.migrate import upgrade
+from market.core.settings import Settings
 
 PG_ENV = "MARKET_TEST_DATABASE_URL"
 IN_CI = os.environ.get("CI", "").lower() == "true"

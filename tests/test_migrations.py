@@ -11,9 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-import market.models  # noqa: F401
-from market.db import metadata
-from market.migrate import downgrade, upgrade
+import market.tables  # noqa: F401
+from market.core.db import metadata
+from market.core.migrate import downgrade, upgrade
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
 

@@ -1,10 +1,7 @@
-"""Server-rendered web pages for enterprise clerks, buyers and city officials.
+"""Page plumbing for the server-rendered pages: templates, rendering, formats, forms, charts.
 
 Plain HTML from Jinja templates, one stylesheet and SVG maps and charts drawn on the server:
-the city intranet reaches no CDN, so nothing is loaded from outside the app. The pages call
-the same services as the JSON API (``market.services``) and never bypass their checks.
+the city intranet reaches no CDN, so nothing is loaded from outside the app. The pages
+themselves live in their domains (``market.offers.web_listings`` …) and call the same
+services as the JSON API, never bypassing their checks.
 """
-
-from market.web.config import page_router, static_router, template_config
-
-__all__ = ["page_router", "static_router", "template_config"]

@@ -8,6 +8,7 @@ attach to a forged cross-site form post, hence the token on every page form.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,10 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from market.problems import Problem
-from market.settings import Settings
+from market.core.problems import Problem
+from market.core.settings import Settings
 from market.web import format as fmt
-from market.web import lookups, routes_city, routes_demands, routes_home, routes_listings
-from market.web.render import error_page
-from market.web.session import LoginRequired, provide_member, provide_viewer
+from market.web.render import LoginRequired, error_page
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -76,12 +75,14 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     fmt.register(env)
-    env.globals["spec_in_order"] = lookups.spec_in_order
+    env.globals["spec_in_order"] = fmt.spec_in_order
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
-def page_router(settings: Settings) -> Router:
-    """Every HTML page, behind CSRF, with HTML error pages instead of problem+json."""
+def page_router(
+    settings: Settings, route_handlers: Sequence[Any], dependencies: dict[str, Provide]
+) -> Router:
+    """The domains' HTML pages, behind CSRF, with HTML error pages instead of problem+json."""
     csrf = CSRFConfig(
         secret=settings.secret_key,
         cookie_name=CSRF_COOKIE,
@@ -90,16 +91,8 @@ def page_router(settings: Settings) -> Router:
     )
     return Router(
         "/",
-        route_handlers=[
-            *routes_home.routes,
-            *routes_listings.routes,
-            *routes_demands.routes,
-            *routes_city.routes,
-        ],
-        dependencies={
-            "viewer": Provide(provide_viewer),
-            "member": Provide(provide_member),
-        },
+        route_handlers=list(route_handlers),
+        dependencies=dependencies,
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         exception_handlers={
             LoginRequired: handle_login_required,

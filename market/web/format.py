@@ -6,6 +6,7 @@ pays; tonnes with thousands separators and no trailing zeros) are written once a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -103,3 +104,9 @@ def register(env: Environment) -> None:
         org_kind_zh=org_kind_zh,
         verdict_zh=verdict_zh,
     )
+
+
+def spec_in_order(spec: dict[str, object], params: Mapping[str, Any]) -> list[tuple[str, object]]:
+    """Spec items in catalogue order; keys the catalogue no longer knows come last."""
+    known = [(k, spec[k]) for k in params if k in spec]
+    return known + sorted((k, v) for k, v in spec.items() if k not in params)

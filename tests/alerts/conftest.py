@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.db import make_engine, make_sessionmaker
-from market.settings import Settings
+from market.core.db import make_engine, make_sessionmaker
+from market.core.settings import Settings
 
 
 @dataclass

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from market.services.webhooks import MAX_BACKOFF_SECONDS, backoff_seconds, sign, verify_signature
-from market.settings import Settings, SettingsError
+from market.alerts.webhooks import MAX_BACKOFF_SECONDS, backoff_seconds, sign, verify_signature
+from market.core.settings import Settings, SettingsError
 
 BODY = '{"event":"listing_match","data":{"title":"二级粉煤灰"}}'
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.services.webhooks import deliver_due, verify_signature
-from market.settings import Settings
+from market.alerts.webhooks import deliver_due, verify_signature
+from market.core.settings import Settings
 from tests.alerts.conftest import Receiver
 from tests.alerts.helpers import (
     Buyer,

@@ -144,8 +144,8 @@ async def test_drafts_are_hidden_from_others_but_not_regulators(
 
 
 async def make_regulator(settings: Any, actors: Actors) -> dict[str, str]:
-    from market.db import make_engine, make_sessionmaker, transaction
-    from market.services.accounts import create_user
+    from market.accounts.service import create_user
+    from market.core.db import make_engine, make_sessionmaker, transaction
 
     engine = make_engine(settings)
     async with transaction(make_sessionmaker(engine)) as session:

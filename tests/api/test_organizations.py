@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from market.uscc import make_uscc
+from market.accounts.uscc import make_uscc
 from tests.conftest import Actors, assert_problem
 
 

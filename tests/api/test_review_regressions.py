@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from market.services.stats_export import _cell, _csv_cell, safe_text
+from market.stats.export import _cell, _csv_cell, safe_text
 from tests.conftest import Actors, assert_problem
 
 

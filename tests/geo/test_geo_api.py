@@ -9,9 +9,9 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from market.accounts.service import create_user
 from market.cli import main as cli
-from market.db import make_engine, make_sessionmaker, transaction
-from market.services.accounts import create_user
+from market.core.db import make_engine, make_sessionmaker, transaction
 from tests.conftest import Actors, assert_problem
 
 

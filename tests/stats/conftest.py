@@ -32,15 +32,15 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from market.settings import Settings
+from market.core.settings import Settings
 from tests.conftest import Actors
 
 H = dict[str, str]
 
 
 async def make_regulator(settings: Settings, actors: Actors, email: str = "reg@example.cn") -> H:
-    from market.db import make_engine, make_sessionmaker, transaction
-    from market.services.accounts import create_user
+    from market.accounts.service import create_user
+    from market.core.db import make_engine, make_sessionmaker, transaction
 
     engine = make_engine(settings)
     async with transaction(make_sessionmaker(engine)) as session:
@@ -50,7 +50,7 @@ async def make_regulator(settings: Settings, actors: Actors, email: str = "reg@e
 
 
 async def _backdate_deal(settings: Settings, deal_id: int, created_at: datetime) -> None:
-    from market.db import make_engine, make_sessionmaker, metadata, transaction
+    from market.core.db import make_engine, make_sessionmaker, metadata, transaction
 
     deals = metadata.tables["deals"]
     engine = make_engine(settings)

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 from sqlmodel import func, select
 
-from market.db import make_engine, make_sessionmaker, transaction
-from market.demo import load_demo
-from market.models import Ledger, User
-from market.services import stats
-from market.settings import Settings
+from market.accounts.models import User
+from market.core.db import make_engine, make_sessionmaker, transaction
+from market.core.settings import Settings
+from market.demo.load import load_demo
+from market.ledger.models import Ledger
+from market.stats import utilisation as stats
 
 
 async def test_demo_ledgers_are_idempotent_and_plausible(settings: Settings) -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from market.cli import main as cli
-from market.settings import Settings
+from market.core.settings import Settings
 from tests.conftest import Actors, assert_problem
 
 URL = "/api/v1/ledger/import"

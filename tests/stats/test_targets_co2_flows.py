@@ -9,8 +9,8 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from geodata.distance import geodesic_km
-from market import decimals as dec
-from market.settings import Settings
+from market.core import decimals as dec
+from market.core.settings import Settings
 from tests.conftest import Actors, assert_problem
 from tests.stats.conftest import City, make_regulator
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from market.settings import Settings
+from market.core.settings import Settings
 from tests.conftest import Actors, assert_problem
 from tests.stats.conftest import City, ledger_body, make_regulator, post_ledger, receipt
 

@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 
 from market.app import create_app
-from market.settings import Settings
+from market.core.settings import Settings
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.db import make_engine, make_sessionmaker, metadata, transaction
-from market.settings import Settings
+from market.core.db import make_engine, make_sessionmaker, metadata, transaction
+from market.core.settings import Settings
 from tests.conftest import Actors
 
 T = TypeVar("T")
@@ -168,7 +168,7 @@ async def update_row(settings: Settings, table: str, row_id: int, **values: Any)
 
 
 async def make_regulator(settings: Settings, actors: Actors, email: str) -> dict[str, str]:
-    from market.services.accounts import create_user
+    from market.accounts.service import create_user
 
     async def work(session: AsyncSession) -> None:
         await create_user(session, email, "regulator-pass", "监管员", role="regulator")
@@ -180,7 +180,7 @@ async def make_regulator(settings: Settings, actors: Actors, email: str) -> dict
 async def make_due(settings: Settings, tender_id: int) -> None:
     """Let a tender's time run out: move its ``closes_at`` to a second ago and its bids back
     by as much, as if the clock had advanced (bids placed after ``closes_at`` never win)."""
-    from market.models import Bid, Tender
+    from market.trading.models import Bid, Tender
 
     async def work(session: AsyncSession) -> None:
         tender = await session.get(Tender, tender_id)

@@ -15,9 +15,10 @@ import pytest
 from sqlmodel import select
 
 from market.app import create_app
-from market.db import make_engine, make_sessionmaker, transaction
-from market.models import Deal, Listing, Tender
-from market.services.tenders import close_due_tenders, close_tender
+from market.core.db import make_engine, make_sessionmaker, transaction
+from market.offers.models import Listing
+from market.trading.models import Deal, Tender
+from market.trading.tenders import close_due_tenders, close_tender
 from tests.conftest import Actors
 from tests.trading.helpers import Market, ago, in_db, make_due, sql
 

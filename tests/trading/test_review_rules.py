@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 
-from market import jobs
-from market.db import make_engine, make_sessionmaker, transaction
-from market.models import Listing, User
-from market.problems import Conflict
-from market.services import catalogue
-from market.services import deals as deals_svc
-from market.services.deals import check_tradable, china_date
-from market.services.shipments import DispatchInput, record_shipment
-from market.services.tenders import close_due_tenders
+from market.accounts.models import User
+from market.catalogue import service as catalogue
+from market.core.db import make_engine, make_sessionmaker, transaction
+from market.core.problems import Conflict
+from market.offers.models import Listing
+from market.trading import deals as deals_svc
+from market.trading import jobs
+from market.trading.deals import check_tradable, china_date
+from market.trading.shipments import DispatchInput, record_shipment
+from market.trading.tenders import close_due_tenders
 from tests.conftest import Actors, assert_problem
 from tests.trading.helpers import (
     API,
@@ -273,7 +274,7 @@ async def test_run_due_survives_a_failing_tender(
     monkeypatch.setattr(jobs, "close_tender", flaky_close)
     engine = make_engine(settings)
     try:
-        with caplog.at_level(logging.ERROR, logger="market.jobs"):
+        with caplog.at_level(logging.ERROR, logger="market.trading.jobs"):
             report = await jobs.run_due(make_sessionmaker(engine))
     finally:
         await engine.dispose()

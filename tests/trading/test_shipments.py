@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from market.services.shipments import flag_overdue
+from market.trading.shipments import flag_overdue
 from tests.conftest import Actors, assert_problem
 from tests.trading.helpers import Market, Party, ago, in_, in_db, make_regulator, update_row
 

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from market.app import create_app
 from market.cli import main as cli
-from market.services.tenders import close_due_tenders
+from market.trading.tenders import close_due_tenders
 from tests.conftest import Actors, assert_problem
 from tests.trading.helpers import Market, Party, in_, in_db, make_due
 

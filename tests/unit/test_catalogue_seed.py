@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from market.catalogue_seed import MATERIALS, MATERIALS_BY_CODE, USES, GradeSeed, MaterialSeed
+from market.catalogue.seed import MATERIALS, MATERIALS_BY_CODE, USES, GradeSeed, MaterialSeed
 
 REQUIRED_CODES = {
     "phosphogypsum", "fgd_gypsum", "fly_ash", "ggbs", "steel_slag", "furnace_slag",

@@ -11,15 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from market.catalogue_seed import MATERIALS_BY_CODE, USES
-from market.demo_seed import (
-    DISTRICTS,
-    DemoData,
-    build_demo,
-    gcj02_to_wgs84,
-    wgs84_to_gcj02,
-)
-from market.uscc import validate_uscc
+from market.accounts.uscc import validate_uscc
+from market.catalogue.seed import MATERIALS_BY_CODE, USES
+from market.demo.seed import DISTRICTS, DemoData, build_demo, gcj02_to_wgs84, wgs84_to_gcj02
 
 
 @pytest.fixture(scope="module")

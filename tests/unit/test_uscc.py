@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from market.uscc import (
+from market.accounts.uscc import (
     ALPHABET,
     WEIGHTS,
     USCCError,

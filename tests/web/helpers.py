@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from market.settings import Settings
+from market.core.settings import Settings
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PASSWORD = "secret-pass-1"  # what tests.conftest.Actors registers everybody with
@@ -56,8 +56,8 @@ def region_paths(svg: ET.Element) -> list[ET.Element]:
 
 async def make_regulator(settings: Settings, email: str, password: str = PASSWORD) -> None:
     """Regulators are created by the CLI only; tests call the service like the CLI does."""
-    from market.db import make_engine, make_sessionmaker, transaction
-    from market.services.accounts import create_user
+    from market.accounts.service import create_user
+    from market.core.db import make_engine, make_sessionmaker, transaction
 
     engine = make_engine(settings)
     try:

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from market.settings import Settings
+from market.core.settings import Settings
 from tests.conftest import Actors
 from tests.web.helpers import (
     PASSWORD,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from market.settings import Settings, SettingsError
+from market.accounts.web_session import safe_next
+from market.core.settings import Settings, SettingsError
 from market.web.format import number, pct, price
-from market.web.session import safe_next
 
 
 @pytest.mark.parametrize(

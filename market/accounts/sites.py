@@ -1,0 +1,66 @@
+"""Sites: an organisation's plants and yards, stored in WGS84 with their district and park."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from geodata.datums import CoordinateError, to_wgs84
+from market.accounts.access import require_member
+from market.accounts.models import Site, User
+from market.accounts.organizations import get_organization
+from market.core.problems import Invalid, NotFound
+
+#: Gives (district code, park code) for a WGS84 point.
+Locator = Callable[[float, float], tuple[str | None, str | None]]
+
+
+def site_point(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """Validate a typed or pasted coordinate and convert it to WGS84 (422 naming the field)."""
+    try:
+        return to_wgs84(lon, lat, crs)
+    except CoordinateError as exc:
+        raise Invalid(exc.field, exc.reason) from exc
+
+
+async def create_site(
+    session: AsyncSession,
+    actor: User,
+    organization_id: int,
+    *,
+    name: str,
+    address: str,
+    lon: float,
+    lat: float,
+    crs: str = "wgs84",
+    locate: Locator | None = None,
+) -> Site:
+    await get_organization(session, organization_id)
+    await require_member(session, actor, organization_id)
+    wlon, wlat = site_point(lon, lat, crs)
+    site = Site(
+        organization_id=organization_id,
+        name=name.strip(),
+        address=address.strip(),
+        lon=wlon,
+        lat=wlat,
+    )
+    if locate is not None:
+        site.district_code, site.park_code = locate(wlon, wlat)
+    session.add(site)
+    await session.flush()
+    return site
+
+
+async def list_sites(session: AsyncSession, organization_id: int) -> list[Site]:
+    stmt = select(Site).where(Site.organization_id == organization_id).order_by(Site.id)  # type: ignore[arg-type]
+    return list((await session.exec(stmt)).all())
+
+
+async def get_site(session: AsyncSession, site_id: int) -> Site:
+    site = await session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"site {site_id} does not exist")
+    return site

@@ -1,0 +1,53 @@
+"""Hook points where a lower domain lets a higher one act, without importing it.
+
+Offers must tell alerts when a listing changes (saved searches are notified in the same
+transaction), and a listing's privacy depends on whether the viewer has a deal on it, which
+trading knows. Importing either from offers would make a circle (alerts and trading both
+build on offers), so offers calls a hook here and the higher domain connects to it when its
+package is imported (``market.tables`` imports every domain, and the app and CLI import it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+ListingChanged = Callable[[AsyncSession, Any], Awaitable[object]]
+DealtListings = Callable[[AsyncSession, Collection[int], Collection[int]], Awaitable[set[int]]]
+
+_listing_changed: list[ListingChanged] = []
+_dealt_listings: list[DealtListings] = []
+
+
+def on_listing_changed(fn: ListingChanged) -> ListingChanged:
+    """Register ``fn(session, listing)``, awaited after a listing is created or changed."""
+    if fn not in _listing_changed:
+        _listing_changed.append(fn)
+    return fn
+
+
+def provide_dealt_listings(fn: DealtListings) -> DealtListings:
+    """Register ``fn(session, org_ids, listing_ids)``: the listings the orgs have a deal on."""
+    if fn not in _dealt_listings:
+        _dealt_listings.append(fn)
+    return fn
+
+
+async def listing_changed(session: AsyncSession, listing: Any) -> None:
+    for fn in _listing_changed:
+        await fn(session, listing)
+
+
+async def dealt_listing_ids(
+    session: AsyncSession, org_ids: Collection[int], listing_ids: Collection[int]
+) -> set[int]:
+    """Listings among ``listing_ids`` on which one of ``org_ids`` has a deal as the buyer.
+
+    With no provider connected nobody has a deal, which errs towards anonymity.
+    """
+    found: set[int] = set()
+    for fn in _dealt_listings:
+        found |= await fn(session, org_ids, listing_ids)
+    return found

@@ -1,0 +1,27 @@
+"""The audit trail, read-only: there is deliberately no endpoint that changes an event."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import get
+from litestar.params import QueryParameter
+
+from market.accounts.deps import CurrentUser
+from market.core.deps import Db
+from market.trading import audit_trail as svc
+
+Entity = Annotated[str, QueryParameter(description="listing, bid, tender, deal or shipment")]
+EntityId = Annotated[int, QueryParameter(name="id", ge=1, description="the entity's id")]
+
+
+@get("/audit", tags=["audit"], summary="Audit trail of one entity (regulators and the parties)")
+async def audit_trail(
+    entity: Entity, entity_id: EntityId, user: CurrentUser, db: Db
+) -> dict[str, Any]:
+    """Events oldest first; a deal's trail includes its bids' and shipments' events."""
+    events = await svc.trail(db, user, entity, entity_id)
+    return {"entity": entity, "id": entity_id, "events": events}
+
+
+routes = [audit_trail]

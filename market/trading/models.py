@@ -1,0 +1,182 @@
+"""Trading: bids and counter-offers, sealed tenders, deals and the shipments that fulfil them.
+
+The statistics module reads ``deals`` and ``shipments`` directly, so their table and column
+names are a contract (see the class docstrings); add columns freely, rename none.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Column, Index, text
+from sqlmodel import Field, SQLModel
+
+from market.core.columns import ts_column, utcnow
+from market.core.db import JSONType, tonnes, yuan
+
+#: pending → accepted | rejected | countered | withdrawn | expired | lost (a tender bid that
+#: did not win). Only "pending" can change; the rest are final.
+BID_STATUSES = ("pending", "accepted", "rejected", "countered", "withdrawn", "expired", "lost")
+TENDER_STATUSES = ("open", "closed")
+TENDER_OUTCOMES = ("awarded", "unsold")
+DEAL_STATUSES = ("active", "completed", "cancelled")
+SHIPMENT_STATUSES = ("dispatched", "received", "disputed")
+
+
+class Tender(SQLModel, table=True):
+    """A listing's lot put to sealed tender until ``closes_at``.
+
+    Closing is claimed with ``UPDATE … SET status='closed' WHERE id=… AND status='open'``: the
+    one transaction whose update hits the row closes it, so two closers never both award.
+    """
+
+    __tablename__ = "tenders"
+    __table_args__ = (
+        # At most one open tender per listing, even if two producers' clicks race.
+        Index(
+            "uq_tenders_one_open_per_listing",
+            "listing_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listings.id", index=True)
+    seller_org_id: int = Field(foreign_key="organizations.id", index=True)
+    #: The lot: what was available when the tender opened.
+    quantity_t: Decimal = Field(sa_column=Column(tonnes(), nullable=False))
+    #: Lowest acceptable price per tonne (negative: the highest fee the producer will pay).
+    reserve_price_cny_t: Decimal = Field(sa_column=Column(yuan(), nullable=False))
+    closes_at: datetime = Field(sa_column=ts_column())
+    status: str = Field(default="open", max_length=10, index=True)
+    outcome: str | None = Field(default=None, max_length=10)
+    winning_bid_id: int | None = Field(default=None)
+    deal_id: int | None = Field(default=None)
+    closed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    created_by_user_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+
+
+class Bid(SQLModel, table=True):
+    """An offer to trade part of a listing: a buyer's bid, or a counter-offer to one.
+
+    ``offered_by_org_id`` made the offer and the other party responds: for a bid that is the
+    seller, for a counter (``parent_id`` = the bid it answers) the buyer. A tender bid
+    (``tender_id`` set) is sealed until the tender closes and is decided by the closer only.
+    """
+
+    __tablename__ = "bids"
+    __table_args__ = (
+        CheckConstraint("quantity_t > 0", name="quantity_positive"),
+        Index("ix_bids_tender_rank", "tender_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listings.id", index=True)
+    tender_id: int | None = Field(default=None, foreign_key="tenders.id")
+    parent_id: int | None = Field(default=None, foreign_key="bids.id")
+    seller_org_id: int = Field(foreign_key="organizations.id", index=True)
+    buyer_org_id: int = Field(foreign_key="organizations.id", index=True)
+    offered_by_org_id: int = Field(foreign_key="organizations.id")
+    buyer_site_id: int = Field(foreign_key="sites.id")
+    demand_id: int | None = Field(default=None, foreign_key="demands.id")
+    use: str | None = Field(default=None, max_length=40)
+    quantity_t: Decimal = Field(sa_column=Column(tonnes(), nullable=False))
+    price_cny_t: Decimal = Field(sa_column=Column(yuan(), nullable=False))
+    #: Standing contract: tonnes per month for a term (quantity = tonnes × months).
+    tonnes_per_month: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
+    term_months: int | None = None
+    delivery_from: date | None = None
+    delivery_until: date | None = None
+    expires_at: datetime = Field(sa_column=ts_column())
+    status: str = Field(default="pending", max_length=12, index=True)
+    note: str = Field(default="", max_length=500)
+    created_by_user_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+
+
+class Deal(SQLModel, table=True):
+    """An agreed trade; its tonnes are reserved on the listing until delivered.
+
+    Contract with city statistics: ``id, listing_id, demand_id, seller_org_id, buyer_org_id,
+    buyer_site_id, material_code, use, quantity_t, price_cny_t, status, created_at``.
+    ``delivered_t`` sums the receiver's weighbridge tonnes of confirmed receipts.
+    """
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        CheckConstraint("quantity_t > 0", name="quantity_positive"),
+        CheckConstraint("delivered_t >= 0", name="delivered_non_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listings.id", index=True)
+    bid_id: int | None = Field(default=None, foreign_key="bids.id")
+    tender_id: int | None = Field(default=None, foreign_key="tenders.id")
+    demand_id: int | None = Field(default=None, foreign_key="demands.id", index=True)
+    seller_org_id: int = Field(foreign_key="organizations.id", index=True)
+    buyer_org_id: int = Field(foreign_key="organizations.id", index=True)
+    seller_site_id: int = Field(foreign_key="sites.id")
+    buyer_site_id: int = Field(foreign_key="sites.id", index=True)
+    material_code: str = Field(foreign_key="materials.code", index=True)
+    #: The buyer's declared use (from the linked demand, or the bid/buy body).
+    use: str | None = Field(default=None, max_length=40)
+    quantity_t: Decimal = Field(sa_column=Column(tonnes(), nullable=False))
+    price_cny_t: Decimal = Field(sa_column=Column(yuan(), nullable=False))
+    delivered_t: Decimal = Field(default=Decimal(0), sa_column=Column(tonnes(), nullable=False))
+    tonnes_per_month: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
+    term_months: int | None = None
+    delivery_from: date | None = None
+    delivery_until: date | None = None
+    #: How it came about and anything else agreed ("source": bid | counter | buy | tender).
+    terms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    status: str = Field(default="active", max_length=10, index=True)
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    completed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+class Shipment(SQLModel, table=True):
+    """One lorry load against a deal, weighed at dispatch and again on receipt.
+
+    Contract with city statistics: ``id, deal_id, vehicle_plate, carrier, manifest_no,
+    dispatched_t, dispatched_at, received_t, received_at, status, overdue``.
+
+    A **confirmed receipt** is a shipment with ``received_t`` set, i.e. status ``received``
+    *or* ``disputed``: a dispute is about the difference between the two weighbridges (who
+    pays for it), not about whether the material arrived, so the utilised tonnes are always the
+    receiver's ``received_t``, never the producer's ``dispatched_t``.
+    """
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        CheckConstraint("dispatched_t > 0", name="dispatched_positive"),
+        CheckConstraint("received_t IS NULL OR received_t > 0", name="received_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deals.id", index=True)
+    vehicle_plate: str = Field(max_length=20)
+    carrier: str = Field(max_length=200)
+    #: 危险废物转移联单 number; required when the material is hazardous.
+    manifest_no: str | None = Field(default=None, max_length=40)
+    dispatched_t: Decimal = Field(sa_column=Column(tonnes(), nullable=False))
+    dispatched_at: datetime = Field(sa_column=ts_column())
+    received_t: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
+    #: Not indexed on purpose: SQLite's planner then drives the statistics join from this
+    #: index and the city report takes 5.2 s instead of 2.9 s (bench/bench_stats.py).
+    received_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    status: str = Field(default="dispatched", max_length=10, index=True)
+    #: Not received by ``due_at`` (dispatch + the overdue setting); set by the sweeper.
+    overdue: bool = False
+    due_at: datetime = Field(sa_column=ts_column())
+    #: (received − dispatched) ÷ dispatched × 100, once received.
+    discrepancy_pct: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
+    dispatched_by_user_id: int = Field(foreign_key="users.id")
+    received_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())

@@ -1,0 +1,138 @@
+"""Confirmed exchange receipts, as statistics sees them: the one interface to trading's tables.
+
+A **confirmed receipt** is a shipment whose receiver has weighed it (``received_t`` set; its
+status is ``received`` or ``disputed``: a dispute is about the weighbridge difference, not
+whether the material arrived). Its tonnes are the receiver's ``received_t`` and it belongs to
+the calendar month of ``received_at`` **in China time** (UTC+8; China has no daylight saving),
+the month in which the producer's ledger has to account for it. The origin is the listing's
+site, the destination the deal's ``buyer_site_id``.
+
+The tables are declared here with ``sa.table()`` over the column names trading promised
+(``market.trading.models`` docstrings), not imported from its models, so statistics depends
+on that contract only and the bench can fill them without the trading services.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Executable, func, type_coerce
+from sqlalchemy.sql import Subquery
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from market.core.db import UTCDateTime, tonnes
+
+deals = sa.table(
+    "deals",
+    sa.column("id", sa.Integer),
+    sa.column("listing_id", sa.Integer),
+    sa.column("seller_org_id", sa.Integer),
+    sa.column("buyer_org_id", sa.Integer),
+    sa.column("buyer_site_id", sa.Integer),
+    sa.column("material_code", sa.String),
+    sa.column("use", sa.String),
+)
+shipments = sa.table(
+    "shipments",
+    sa.column("id", sa.Integer),
+    sa.column("deal_id", sa.Integer),
+    sa.column("received_t", tonnes()),
+    sa.column("received_at", UTCDateTime()),
+    sa.column("status", sa.String),
+)
+listings = sa.table("listings", sa.column("id", sa.Integer), sa.column("site_id", sa.Integer))
+
+
+async def execute_core(session: AsyncSession, stmt: Executable) -> Any:
+    """Run a Core statement in the session's transaction (after flushing pending objects).
+
+    SQLModel deprecates ``session.execute`` for ORM use; statistics only run Core selects.
+    """
+    await session.flush()
+    return await (await session.connection()).execute(stmt)
+
+
+#: China Standard Time, the clock ledgers' months follow.
+CHINA_UTC_OFFSET_HOURS = 8
+
+
+def local_year_month(column: Any, dialect: str) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """(year, month) of a UTC timestamp column in China time, in SQL for either database."""
+    if dialect == "sqlite":
+        shift = f"+{CHINA_UTC_OFFSET_HOURS} hours"
+        year = sa.cast(func.strftime("%Y", column, shift), sa.Integer)
+        month = sa.cast(func.strftime("%m", column, shift), sa.Integer)
+        return year, month
+    local = func.timezone("Asia/Shanghai", column)
+    return (
+        sa.cast(sa.extract("year", local), sa.Integer),
+        sa.cast(sa.extract("month", local), sa.Integer),
+    )
+
+
+def china_year_bounds(year: int) -> tuple[datetime, datetime]:
+    """[start, end) of a China-time calendar year in UTC, for an index-friendly range filter."""
+    offset = timedelta(hours=CHINA_UTC_OFFSET_HOURS)
+    return (
+        datetime(year, 1, 1, tzinfo=UTC) - offset,
+        datetime(year + 1, 1, 1, tzinfo=UTC) - offset,
+    )
+
+
+def receipts(dialect: str, year: int | None = None) -> Subquery:
+    """One row per confirmed receipt (only those received in ``year``, China time, if given).
+
+    Columns: ``shipment_id, deal_id, origin_site_id, dest_site_id, seller_org_id,
+    buyer_org_id, material_code, use, year, month, received_t`` (tonnes, exact),
+    ``received_at``.
+    """
+    conds: list[ColumnElement[bool]] = [
+        shipments.c.received_t.is_not(None),
+        shipments.c.received_at.is_not(None),
+    ]
+    if year is not None:
+        start, end = china_year_bounds(year)
+        conds += [shipments.c.received_at >= start, shipments.c.received_at < end]
+    local_year, month = local_year_month(shipments.c.received_at, dialect)
+    return (
+        sa.select(
+            shipments.c.id.label("shipment_id"),
+            deals.c.id.label("deal_id"),
+            listings.c.site_id.label("origin_site_id"),
+            deals.c.buyer_site_id.label("dest_site_id"),
+            deals.c.seller_org_id,
+            deals.c.buyer_org_id,
+            deals.c.material_code,
+            deals.c.use,
+            local_year.label("year"),
+            month.label("month"),
+            shipments.c.received_t,
+            shipments.c.received_at,
+        )
+        .select_from(
+            shipments.join(deals, deals.c.id == shipments.c.deal_id).join(
+                listings, listings.c.id == deals.c.listing_id
+            )
+        )
+        .where(*conds)
+        .subquery("receipts")
+    )
+
+
+def received_by_origin_month(dialect: str, year: int | None = None) -> Subquery:
+    """Receipt tonnes per (origin site, material, year, month): the exchange's share of a
+    producer-month's 综合利用量, ready to join onto ``ledgers``."""
+    r = receipts(dialect, year)
+    return (
+        sa.select(
+            r.c.origin_site_id,
+            r.c.material_code,
+            r.c.year,
+            r.c.month,
+            type_coerce(func.sum(r.c.received_t), tonnes()).label("received_t"),
+        )
+        .group_by(r.c.origin_site_id, r.c.material_code, r.c.year, r.c.month)
+        .subquery("received")
+    )
