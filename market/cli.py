@@ -15,7 +15,7 @@ import click
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.core.db import make_engine, make_sessionmaker, transaction
-from market.core.problems import Problem
+from market.core.errors import Problem
 from market.core.settings import Settings, SettingsError
 
 T = TypeVar("T")

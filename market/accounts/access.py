@@ -10,7 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.models import Membership, User
-from market.core.problems import Forbidden
+from market.core.errors import Forbidden
 
 
 def sees_everything(user: User) -> bool:

@@ -19,7 +19,7 @@ from market.accounts.deps import CurrentUser
 from market.accounts.models import Organization, Permit, User
 from market.accounts.organizations import get_organization
 from market.core.deps import Db
-from market.core.problems import Forbidden
+from market.core.errors import Forbidden
 from market.core.schemas import Body
 
 

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.models import User
 from market.accounts.service import user_for_token
 from market.core.deps import bearer_token
-from market.core.problems import Unauthorized
+from market.core.errors import Unauthorized
 
 
 async def provide_user(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> User:

@@ -12,7 +12,7 @@ from market.accounts.access import require_org_admin
 from market.accounts.models import MEMBER_ROLES, ORG_KINDS, Membership, Organization, User
 from market.accounts.service import normalise_email
 from market.accounts.uscc import USCCError, validate_uscc
-from market.core.problems import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 async def create_organization(

@@ -8,7 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.models import USER_ROLES, ApiToken, User
-from market.core.problems import Conflict, Invalid, Unauthorized
+from market.core.errors import Conflict, Invalid, Unauthorized
 from market.core.security import hash_password, new_token, token_digest, verify_password
 
 MIN_PASSWORD_LENGTH = 8

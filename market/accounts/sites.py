@@ -11,7 +11,7 @@ from geodata.datums import CoordinateError, to_wgs84
 from market.accounts.access import require_member
 from market.accounts.models import Site, User
 from market.accounts.organizations import get_organization
-from market.core.problems import Invalid, NotFound
+from market.core.errors import Invalid, NotFound
 
 #: Gives (district code, park code) for a WGS84 point.
 Locator = Callable[[float, float], tuple[str | None, str | None]]

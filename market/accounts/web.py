@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from market.accounts import service as accounts
 from market.accounts.web_session import COOKIE, OptionalViewer, revoke, safe_next
 from market.core.deps import AppSettings, Db
-from market.core.problems import Unauthorized
+from market.core.errors import Unauthorized
 from market.web.render import page
 
 

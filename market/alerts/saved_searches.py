@@ -44,7 +44,7 @@ from market.alerts.models import Notification, SavedSearch, WebhookDelivery
 from market.catalogue import service as catalogue
 from market.core import decimals as dec
 from market.core.columns import utcnow
-from market.core.problems import Forbidden, NotFound
+from market.core.errors import Forbidden, NotFound
 from market.offers.common import GeoFilter, posting_site
 from market.offers.demands import Bounds, check_requirements, requirements_from_json
 from market.offers.demands import requirements_to_json as requirements_json

@@ -50,7 +50,7 @@ from market.accounts.models import Organization, User
 from market.accounts.organizations import get_organization
 from market.alerts.models import WebhookAttempt, WebhookDelivery
 from market.core.db import transaction
-from market.core.problems import Invalid
+from market.core.errors import Invalid
 from market.core.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.models import User
 from market.catalogue import service as catalogue
 from market.catalogue.models import GradeLimit, Material
-from market.core.problems import Forbidden, Invalid, NotFound
+from market.core.errors import Forbidden, Invalid, NotFound
 
 
 def require_platform_admin(user: User) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.catalogue.models import Grade, GradeLimit, Material, MaterialParameter
-from market.core.problems import Invalid, NotFound
+from market.core.errors import Invalid, NotFound
 from matching.specs import Grade as MGrade
 from matching.specs import Limit
 from matching.specs import Parameter as MParameter

@@ -1,7 +1,7 @@
 """RFC 9457 problem details for every error the API returns.
 
-Services raise :class:`Problem` subclasses (domain errors that know their status); the app
-maps those, Litestar's own HTTP and validation errors, and database integrity errors to
+Services raise :mod:`market.core.errors` (domain errors, no HTTP); this module is the one map
+that turns those, Litestar's own HTTP and validation errors, and database integrity errors to
 ``application/problem+json``. Validation failures are 422 with an ``errors`` list naming
 each field and the reason, so a client can put the message next to the right input.
 """
@@ -23,6 +23,8 @@ from sqlalchemy.exc import (
     StatementError,
 )
 
+from market.core.errors import Problem
+
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
@@ -40,46 +42,6 @@ _TITLES = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
-
-
-class Problem(Exception):
-    """A domain error with an HTTP status; ``errors`` lists ``{"field", "reason"}`` pairs."""
-
-    status = 400
-
-    def __init__(
-        self, detail: str, *, errors: list[dict[str, str]] | None = None, status: int | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or []
-        if status is not None:
-            self.status = status
-
-
-class Invalid(Problem):
-    """422: the request is well-formed but a field's value is not acceptable."""
-
-    status = 422
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
-
-
-class NotFound(Problem):
-    status = 404
-
-
-class Forbidden(Problem):
-    status = 403
-
-
-class Unauthorized(Problem):
-    status = 401
-
-
-class Conflict(Problem):
-    status = 409
 
 
 #: Litestar reports a missing query/path/header parameter as a bare 400 with this text.

@@ -11,7 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from geodata.regions import regions_to_feature_collection
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
-from market.core.problems import Forbidden, Invalid, NotFound, problem_response
+from market.core.errors import Forbidden, Invalid, NotFound
+from market.core.problems import problem_response
 from market.geo import service as geo
 from market.geo.regions import current_locator
 

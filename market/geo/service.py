@@ -22,7 +22,7 @@ from geodata.datums import CoordinateError, normalise_crs
 from geodata.gazetteer import GeocoderUnavailable, geocode_place, get_geocoder
 from geodata.regions import GeoJSONError, Region, regions_from_geojson
 from market.accounts.models import Site
-from market.core.problems import Invalid, Problem
+from market.core.errors import Invalid, Problem
 from market.geo.models import RegionRecord
 from market.geo.regions import RegionLocator, combine, load_locator, record_to_region
 

@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
-from market.core.problems import Invalid
+from market.core.errors import Invalid
 from market.core.schemas import Body, Text
 from market.ledger import importer as ledger_import
 from market.ledger import service as svc

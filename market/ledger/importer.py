@@ -30,7 +30,7 @@ from market.accounts.access import member_org_ids
 from market.accounts.models import Site, User
 from market.accounts.service import normalise_email
 from market.catalogue.models import Material
-from market.core.problems import Invalid, NotFound
+from market.core.errors import Invalid, NotFound
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES
 from market.ledger.service import (

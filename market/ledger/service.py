@@ -45,7 +45,7 @@ from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import Site, User
 from market.catalogue.models import Material
 from market.core import decimals as dec
-from market.core.problems import Forbidden, Invalid, Problem
+from market.core.errors import Forbidden, Invalid, Problem
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES, Ledger
 from market.trading.receipts import execute_core, received_by_origin_month

@@ -18,7 +18,7 @@ from geodata.datums import CoordinateError, to_wgs84
 from geodata.distance import geodesic_km_many
 from market.accounts.access import require_member
 from market.accounts.models import Site, User
-from market.core.problems import Conflict, Invalid
+from market.core.errors import Conflict, Invalid
 
 KM_PER_DEG_LAT = 111.32
 #: How far a site rounded to 0.01° can move: half a hundredth of a degree each way, plus slack.

@@ -21,7 +21,7 @@ from market.accounts.models import Organization, Site, User
 from market.catalogue import service as catalogue
 from market.catalogue.models import Material
 from market.core import decimals as dec
-from market.core.problems import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.common import (
     GeoFilter,
     change_status,

@@ -23,7 +23,7 @@ from market.catalogue import service as catalogue
 from market.core import decimals as dec
 from market.core import hooks
 from market.core.audit import LISTING_FIELDS, Actor, changed, record, snapshot
-from market.core.problems import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.common import (
     GeoFilter,
     change_status,

@@ -23,7 +23,7 @@ from market.accounts.models import Organization, Permit, Site, User
 from market.catalogue import service as catalogue
 from market.catalogue.models import Material
 from market.core import decimals as dec
-from market.core.problems import Forbidden, Invalid
+from market.core.errors import Forbidden, Invalid
 from market.core.settings import Settings
 from market.offers.demands import demand_views, readable_demand, requirements_from_json
 from market.offers.listings import listing_views, readable_listing, spec_from_json

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from market.accounts.web_session import Member, rollback
 from market.catalogue import service as catalogue
 from market.core.deps import AppSettings, Db
-from market.core.problems import Problem
+from market.core.errors import Problem
 from market.core.schemas import DemandIn, bounds
 from market.offers import demands as svc
 from market.offers import web_lookups as lookups

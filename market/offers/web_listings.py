@@ -14,7 +14,7 @@ from geodata.svgmap import MapPoint, draw_map
 from market.accounts.web_session import Member, rollback
 from market.catalogue import service as catalogue
 from market.core.deps import AppSettings, Db
-from market.core.problems import Problem
+from market.core.errors import Problem
 from market.core.schemas import ListingIn
 from market.geo.regions import current_locator
 from market.offers import listings as svc

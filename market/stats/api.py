@@ -16,7 +16,7 @@ from pydantic import Field
 from market.accounts.deps import CurrentUser
 from market.catalogue.models import Material
 from market.core.deps import AppSettings, Db
-from market.core.problems import Invalid
+from market.core.errors import Invalid
 from market.core.schemas import Body
 from market.ledger.importer import XLSX_MEDIA_TYPE
 from market.stats import co2, flows

@@ -22,7 +22,7 @@ from geodata.districts import DISTRICT_NAMES
 from geodata.places import PLACES_BY_CODE
 from market.accounts.models import Organization, Site
 from market.core import decimals as dec
-from market.core.problems import Invalid
+from market.core.errors import Invalid
 from market.ledger.service import dialect_name
 from market.stats.co2 import receipt_filter
 from market.stats.utilisation import StatsFilter, kg, tonnes_from_kg

@@ -40,7 +40,7 @@ from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import Organization, Site, User
 from market.catalogue.models import Material
 from market.core import decimals as dec
-from market.core.problems import Forbidden, Invalid
+from market.core.errors import Forbidden, Invalid
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES, Ledger, UtilisationTarget
 from market.ledger.service import check_filter, dialect_name, month_label

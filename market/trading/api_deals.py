@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
-from market.core.problems import Invalid
+from market.core.errors import Invalid
 from market.offers.api_listings import Page, PageSize
 from market.trading import deals as svc
 from market.trading import shipments

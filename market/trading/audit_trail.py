@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import User
 from market.core.audit_model import AUDITED_ENTITIES, AuditEvent
-from market.core.problems import Forbidden, Invalid, NotFound
+from market.core.errors import Forbidden, Invalid, NotFound
 from market.offers.models import Listing
 from market.trading.bids import visible_bid
 from market.trading.models import Bid, Deal, Shipment, Tender

@@ -23,7 +23,7 @@ from market.accounts.models import User
 from market.core import decimals as dec
 from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
-from market.core.problems import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.common import check_window
 from market.offers.listings import get_listing
 from market.trading.deals import (

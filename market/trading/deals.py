@@ -21,7 +21,7 @@ from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import User
 from market.core import decimals as dec
 from market.core.audit import Actor, record, snapshot
-from market.core.problems import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.listings import readable_listing
 from market.offers.models import Listing
 from market.trading.models import Deal, Shipment, Tender

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.access import member_org_ids
 from market.accounts.models import Site, User
 from market.catalogue import service as catalogue
-from market.core.problems import Conflict, Forbidden, Invalid
+from market.core.errors import Conflict, Forbidden, Invalid
 from market.offers.demands import check_use
 from market.offers.models import Demand, Listing
 from market.trading.models import Deal

@@ -34,7 +34,7 @@ from market.catalogue import service as catalogue
 from market.core import decimals as dec
 from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
-from market.core.problems import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.core.settings import Settings
 from market.trading.deals import readable_deal
 from market.trading.models import SHIPMENT_STATUSES, Deal, Shipment

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.core import decimals as dec
 from market.core.audit import Actor, record
 from market.core.db import metadata, tonnes
-from market.core.problems import Conflict
+from market.core.errors import Conflict
 from market.offers.models import Listing
 
 _LISTINGS = metadata.tables["listings"]

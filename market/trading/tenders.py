@@ -23,7 +23,7 @@ from market.accounts.models import User
 from market.core import decimals as dec
 from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
-from market.core.problems import Conflict, Invalid, NotFound
+from market.core.errors import Conflict, Invalid, NotFound
 from market.offers.listings import owned_listing, readable_listing
 from market.offers.models import Listing
 from market.trading.deals import (

@@ -24,7 +24,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from market.core.problems import Problem
+from market.core.errors import Problem
 from market.core.settings import Settings
 from market.web import format as fmt
 from market.web.render import LoginRequired, error_page

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from market.core.problems import Problem
+from market.core.errors import Problem
 
 #: Chinese wording for pydantic error types a clerk can actually trigger from a form.
 _ZH: dict[str, str] = {

@@ -16,7 +16,7 @@ import pytest
 from market.accounts.models import User
 from market.catalogue import service as catalogue
 from market.core.db import make_engine, make_sessionmaker, transaction
-from market.core.problems import Conflict
+from market.core.errors import Conflict
 from market.offers.models import Listing
 from market.trading import deals as deals_svc
 from market.trading import jobs
