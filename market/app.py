@@ -18,6 +18,7 @@ from market.accounts.deps import provide_user
 from market.alerts import webhooks
 from market.core.db import make_engine, make_sessionmaker
 from market.core.deps import provide_db, provide_settings
+from market.core.openapi import document_problems
 from market.core.problems import EXCEPTION_HANDLERS
 from market.core.settings import Settings
 from market.geo.regions import RegionLocator, provide_locate
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await trading_jobs
             await engine.dispose()
 
+    document_problems(routes.API)
     api = Router(API_PREFIX, route_handlers=routes.API)
     pages = page_router(settings, routes.PAGES, routes.PAGE_DEPENDENCIES)
     return Litestar(

@@ -13,8 +13,8 @@ from market.accounts import sites
 from market.accounts.access import membership_role, require_member, sees_everything
 from market.accounts.deps import CurrentUser
 from market.accounts.models import Organization, Site
+from market.accounts.schemas import MemberIn, OrganizationIn, SiteIn
 from market.core.deps import Db, SiteLocator
-from market.core.schemas import MemberIn, OrganizationIn, SiteIn
 
 
 def org_view(org: Organization, *, private: bool) -> dict[str, Any]:

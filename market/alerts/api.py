@@ -18,8 +18,9 @@ from market.accounts.deps import CurrentUser
 from market.alerts import saved_searches as svc
 from market.alerts import webhooks
 from market.core.deps import Db
-from market.core.schemas import Body, BoundsIn, Yuan, bounds
+from market.core.schemas import Body, Yuan
 from market.offers.api_listings import Page, PageSize
+from market.offers.schemas import BoundsIn, bounds
 
 RadiusKm = Annotated[Decimal, Field(gt=0, le=500, decimal_places=1)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]

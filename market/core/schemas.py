@@ -1,4 +1,7 @@
-"""Request bodies. Pydantic validates them; failures become 422 problems naming the field.
+"""What every request and response body shares: the base classes, field types, the page.
+
+Pydantic validates request bodies; failures become 422 problems naming the field. Each
+domain keeps its own bodies in its ``schemas.py``.
 
 Decimal fields carry their scale limits (tonnes to the kilogram, yuan to the fen) so nothing
 is silently rounded on the way into the database.
@@ -7,9 +10,8 @@ is silently rounded on the way into the database.
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -55,99 +57,19 @@ class Body(BaseModel):
         return _reject_controls(value)
 
 
-class RegisterIn(Body):
-    email: Email
-    password: Annotated[str, Field(min_length=8, max_length=200)]
-    display_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ]
+T = TypeVar("T")
 
 
-class LoginIn(Body):
-    email: Email
-    password: Annotated[str, Field(max_length=200)]
+class Out(BaseModel):
+    """Every response body: built from the services' views, read from attributes or keys."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
-class OrganizationIn(Body):
-    name: Name
-    uscc: Annotated[str, Field(description="统一社会信用代码, 18 characters (GB 32100)")]
-    kind: Literal["producer", "consumer", "recycler", "carrier", "regulator"]
-    district_code: Annotated[str, Field(description="county-level adcode, e.g. 420881 (钟祥市)")]
+class Page(Out, Generic[T]):
+    """One page of a list, the same envelope for every list the API returns."""
 
-
-class MemberIn(Body):
-    email: Email
-    role: Literal["admin", "member"] = "member"
-
-
-class SiteIn(Body):
-    name: Name
-    address: Text = ""
-    lon: float
-    lat: float
-    crs: Annotated[
-        str, Field(description="wgs84 (default), gcj02 (Amap/Tencent), bd09 (Baidu), cgcs2000")
-    ] = "wgs84"
-
-
-class ListingIn(Body):
-    site_id: int
-    material_code: str
-    quantity_t: Tonnes
-    cadence: Cadence = "one_off"
-    spec: dict[str, SpecValue] = Field(default_factory=dict)
-    price_cny_t: Yuan
-    available_from: date | None = None
-    available_until: date | None = None
-    status: Literal["draft", "open"] = "open"
-    title: Text = ""
-
-
-class ListingPatch(Body):
-    title: Text | None = None
-    quantity_t: Tonnes | None = None
-    cadence: Cadence | None = None
-    spec: dict[str, SpecValue] | None = None
-    price_cny_t: Yuan | None = None
-    available_from: date | None = None
-    available_until: date | None = None
-    status: Literal["draft", "open", "reserved", "closed", "withdrawn", "expired"] | None = None
-
-
-class BoundsIn(Body):
-    min: SpecValue | None = None
-    max: SpecValue | None = None
-
-
-class DemandIn(Body):
-    site_id: int
-    material_code: str
-    quantity_t: Tonnes
-    cadence: Cadence = "one_off"
-    use: Annotated[str | None, Field(description="declared use, e.g. gypsum_retarder")] = None
-    requirements: dict[str, BoundsIn] = Field(default_factory=dict)
-    grade: str | None = None
-    max_haul_km: Annotated[Decimal, Field(gt=0, le=3000, decimal_places=1)] | None = None
-    max_price_cny_t: Yuan | None = None
-    needed_from: date | None = None
-    needed_until: date | None = None
-    status: Literal["draft", "open"] = "open"
-    title: Text = ""
-
-
-class DemandPatch(Body):
-    title: Text | None = None
-    quantity_t: Tonnes | None = None
-    cadence: Cadence | None = None
-    use: str | None = None
-    requirements: dict[str, BoundsIn] | None = None
-    grade: str | None = None
-    max_haul_km: Annotated[Decimal, Field(gt=0, le=3000, decimal_places=1)] | None = None
-    max_price_cny_t: Yuan | None = None
-    needed_from: date | None = None
-    needed_until: date | None = None
-    status: Literal["draft", "open", "closed", "withdrawn", "expired"] | None = None
-
-
-def bounds(reqs: dict[str, BoundsIn]) -> dict[str, tuple[Decimal | None, Decimal | None]]:
-    return {k: (v.min, v.max) for k, v in reqs.items()}
+    items: list[T]
+    total: int
+    page: int
+    page_size: int

@@ -9,10 +9,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import Db
-from market.core.schemas import DemandIn, DemandPatch, bounds
 from market.offers import demands as svc
 from market.offers.api_listings import Crs, Lat, Lon, MinQty, Page, PageSize, Radius
 from market.offers.common import geo_filter, non_negative
+from market.offers.schemas import DemandIn, DemandPatch, bounds
 
 
 async def _one(db: Db, demand_id: FromPath[int]) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import Db
-from market.core.schemas import ListingIn, ListingPatch
 from market.offers import listings as svc
 from market.offers.common import geo_filter, non_negative
+from market.offers.schemas import ListingIn, ListingPatch
 
 Lat = Annotated[float | None, QueryParameter(ge=-90, le=90, description="centre latitude, WGS84")]
 Lon = Annotated[

@@ -14,10 +14,10 @@ from market.accounts.web_session import Member, rollback
 from market.catalogue import service as catalogue
 from market.core.deps import AppSettings, Db
 from market.core.errors import Problem
-from market.core.schemas import DemandIn, bounds
 from market.offers import demands as svc
 from market.offers import web_lookups as lookups
 from market.offers.models import Demand
+from market.offers.schemas import DemandIn, bounds
 from market.offers.web_matches import demand_match_panel
 from market.offers.web_search import CRS_CHOICES, parse_search
 from market.web.forms import FormErrors, blank_to_none, prefixed, problem_errors, pydantic_errors

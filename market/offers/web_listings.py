@@ -15,11 +15,11 @@ from market.accounts.web_session import Member, rollback
 from market.catalogue import service as catalogue
 from market.core.deps import AppSettings, Db
 from market.core.errors import Problem
-from market.core.schemas import ListingIn
 from market.geo.regions import current_locator
 from market.offers import listings as svc
 from market.offers import web_lookups as lookups
 from market.offers.models import Listing
+from market.offers.schemas import ListingIn
 from market.offers.web_grades import grade_summaries
 from market.offers.web_matches import listing_match_panel
 from market.offers.web_search import CRS_CHOICES, parse_search
