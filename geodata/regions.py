@@ -19,7 +19,8 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeAlias
+from importlib.resources.abc import Traversable
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import shapely
@@ -28,6 +29,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from geodata.datafiles import DATA_DIR, DataFileError, lonlat_list, read_toml
 from geodata.datums import (
     CoordinateError,
     gcj02_to_wgs84,
@@ -97,60 +99,51 @@ def regions_to_feature_collection(regions: Sequence[Region]) -> dict[str, Any]:
 
 # --- schematic set -------------------------------------------------------------------------
 
-#: Hand-made outline of the city (GCJ-02), clockwise from the west. It follows the general
-#: shape only: the north-west hills of 东宝, the northern tip of 钟祥, 京山 reaching east past
-#: 113.4 E and 沙洋 reaching south to about 30.4 N.
-_ENVELOPE_GCJ: Final[tuple[tuple[float, float], ...]] = (
-    (111.87, 31.10),
-    (111.93, 31.40),
-    (112.14, 31.47),
-    (112.45, 31.55),
-    (112.76, 31.61),
-    (113.05, 31.47),
-    (113.47, 31.25),
-    (113.40, 31.02),
-    (113.25, 30.86),
-    (112.90, 30.72),
-    (112.72, 30.64),
-    (112.53, 30.40),
-    (112.18, 30.48),
-    (112.05, 30.72),
-    (111.95, 30.90),
-)
 
-#: Voronoi seeds per district (GCJ-02): the seat first, then helpers that pull each cell
-#: towards the district's real extent. Tuned (a short random search over the helpers) so that
-#: every gazetteer point falls in its own district and the cells overlap the public DataV
-#: outlines by about 80 % (intersection over union) on average; see tests.
-_DISTRICT_SEEDS_GCJ: Final[dict[str, tuple[tuple[float, float], ...]]] = {
-    "420802": (
-        (112.2048, 31.0335),
-        (112.11, 31.06),
-        (111.99, 31.30),
-        (112.17, 31.20),
-        (112.11, 30.89),
-    ),
-    "420804": ((112.1984, 30.9808), (112.23, 31.00), (112.21, 30.86), (112.13, 30.86)),
-    "420822": ((112.5952, 30.7036), (112.19, 30.71), (112.43, 30.58), (112.47, 30.84)),
-    "420881": (
-        (112.5873, 31.1656),
-        (112.33, 31.35),
-        (112.36, 31.06),
-        (112.73, 31.41),
-        (112.50, 30.95),
-        (112.54, 31.53),
-    ),
-    "420882": ((113.1146, 31.0225), (113.17, 31.24), (112.93, 30.83), (113.30, 31.10)),
-}
+def load_schematic_tables(
+    path: Traversable = DATA_DIR / "schematic.toml",
+) -> tuple[
+    tuple[tuple[float, float], ...],
+    dict[str, tuple[tuple[float, float], ...]],
+    dict[str, float],
+]:
+    """The hand-made inputs of :func:`schematic_regions` (``geodata/data/schematic.toml``).
 
-#: Park buffer radii in km; the two parks without a published point get a wider circle.
-_PARK_RADIUS_KM: Final[dict[str, float]] = {
-    "P-JMCIRC": 2.5,
-    "P-ZXHUJI": 2.5,
-    "P-SYCHEM": 2.0,
-    "P-DBCIRC": 2.0,
-    "P-JMBATT": 2.0,
-}
+    Returns the city outline, the Voronoi seeds per district (the seat from the district
+    table first, then the file's helpers) and the park radii, all checked against the place
+    table: every district has seeds, every park a radius, and nothing else is named.
+    """
+    doc = read_toml(path)
+    unknown = set(doc) - {"envelope", "district_helpers", "park_radius_km"}
+    if unknown:
+        raise DataFileError(f"{path}: unknown key {sorted(unknown)[0]!r}")
+    envelope = lonlat_list(path, "envelope", doc.get("envelope"))
+    if len(envelope) < 3:
+        raise DataFileError(f"{path}: envelope: an outline needs at least three points")
+    helpers = doc.get("district_helpers")
+    radii = doc.get("park_radius_km")
+    if not isinstance(helpers, dict) or set(helpers) != set(DISTRICT_CODES):
+        raise DataFileError(f"{path}: district_helpers must name exactly {DISTRICT_CODES}")
+    if not isinstance(radii, dict) or set(radii) != set(PARK_CODES):
+        raise DataFileError(f"{path}: park_radius_km must name exactly {PARK_CODES}")
+    seeds = {}
+    for code in DISTRICT_CODES:
+        seat = PLACES_BY_CODE[code]
+        extra = lonlat_list(path, f"district_helpers.{code}", helpers[code])
+        seeds[code] = ((seat.lon, seat.lat), *extra)
+    radius_km = {}
+    for code in PARK_CODES:
+        r = radii[code]
+        if isinstance(r, bool) or not isinstance(r, int | float) or not 0 < r < 50:
+            raise DataFileError(f"{path}: park_radius_km.{code}: a radius in km, 0 to 50")
+        radius_km[code] = float(r)
+    return envelope, seeds, radius_km
+
+
+#: Hand-made outline of the city (GCJ-02), clockwise from the west; Voronoi seeds per
+#: district (GCJ-02): the seat first, then helpers tuned so every gazetteer point falls in
+#: its own district; park buffer radii in km. Sources and tuning: the data file's comments.
+_ENVELOPE_GCJ, _DISTRICT_SEEDS_GCJ, _PARK_RADIUS_KM = load_schematic_tables()
 
 
 def _gcj_ring_to_wgs(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:

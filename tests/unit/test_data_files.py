@@ -11,6 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from geodata.datafiles import DATA_DIR as GEODATA_DIR
+from geodata.datafiles import DataFileError
+from geodata.districts import DISTRICTS, load_districts
+from geodata.places import PLACES, load_places
+from geodata.regions import load_schematic_tables
 from market.catalogue.seed import DATA_DIR, MATERIALS, CatalogueDataError, load_catalogue
 
 
@@ -135,3 +140,107 @@ def test_missing_catalogue_file_named(catalogue_dir: Path) -> None:
     (catalogue_dir / "uses.toml").unlink()
     with pytest.raises(CatalogueDataError, match=r"uses\.toml: file missing"):
         load_catalogue(catalogue_dir)
+
+
+# --- geodata ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def geodata_dir(tmp_path: Path) -> Path:
+    return _copy(GEODATA_DIR, tmp_path / "geodata")
+
+
+def test_geodata_copy_loads_like_the_package(geodata_dir: Path) -> None:
+    districts = load_districts(geodata_dir / "districts.csv")
+    assert districts == DISTRICTS
+    assert load_places(geodata_dir / "places.csv", districts) == PLACES
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "420804,掇刀区,Duodao District,112.1984,",
+            "420802,掇刀区,Duodao District,112.1984,",
+            "districts.csv: line 8 (420802): duplicate code",
+            id="duplicate-code",
+        ),
+        pytest.param(
+            "420822,沙洋县,Shayang County,112.5952,30.7036,",
+            "420822,沙洋县,Shayang County,1125.952,30.7036,",
+            "districts.csv: line 9 (420822): point (1125.952, 30.7036) is outside China",
+            id="point-outside-china",
+        ),
+        pytest.param(
+            "code,name_zh,name_en,lon,lat,precision_km,aliases",
+            "code,name_zh,name_en,lon,lat,aliases",
+            "districts.csv: line 6: header must be code,name_zh,",
+            id="wrong-header",
+        ),
+        pytest.param(
+            "420881,钟祥市,Zhongxiang,112.5873,31.1656,1.0,",
+            "420881,钟祥市,Zhongxiang,112.5873,31.1656,-1,",
+            "districts.csv: line 10 (420881): precision_km must be a positive number",
+            id="negative-precision",
+        ),
+    ],
+)
+def test_bad_districts_refused(geodata_dir: Path, old: str, new: str, expected: str) -> None:
+    path = geodata_dir / "districts.csv"
+    _edit(path, old, new)
+    with pytest.raises(DataFileError) as info:
+        load_districts(path)
+    assert str(geodata_dir) in str(info.value)
+    assert expected in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "T-MACHENG,town,",
+            "T-MACHENG,village,",
+            "(T-MACHENG): kind must be one of city, park, town, zone, got 'village'",
+            id="unknown-kind",
+        ),
+        pytest.param(
+            "T-HOUGANG,town,后港镇,Hougang Town,112.385,30.6,420822,420822,",
+            "T-HOUGANG,town,后港镇,Hougang Town,112.385,30.6,420822,420899,",
+            "(T-HOUGANG): unknown district_code '420899'",
+            id="unknown-district",
+        ),
+        pytest.param(
+            "T-SHAYANG,town,沙洋镇,Shayang Town,112.59,30.705,420822,",
+            "T-SHAYANG,town,沙洋镇,Shayang Town,112.59,30.705,420823,",
+            "(T-SHAYANG): unknown parent '420823'",
+            id="unknown-parent",
+        ),
+        pytest.param(
+            "T-SONGHE,town,宋河镇,Songhe Town,113.07,",
+            "T-SONGHE,town,宋河镇,Songhe Town,east,",
+            "(T-SONGHE): lon is not a number: 'east'",
+            id="not-a-number",
+        ),
+        pytest.param(
+            "T-XINSHI,town,",
+            "420882,town,",
+            "(420882): districts belong in districts.csv",
+            id="district-repeated",
+        ),
+    ],
+)
+def test_bad_places_refused(geodata_dir: Path, old: str, new: str, expected: str) -> None:
+    path = geodata_dir / "places.csv"
+    _edit(path, old, new)
+    with pytest.raises(DataFileError) as info:
+        load_places(path, DISTRICTS)
+    assert f"{path}: line " in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_bad_schematic_refused(geodata_dir: Path) -> None:
+    path = geodata_dir / "schematic.toml"
+    assert load_schematic_tables(path)[2]["P-JMCIRC"] == 2.5
+    _edit(path, "P-SYCHEM = 2.0\n", "")
+    with pytest.raises(DataFileError, match=r"schematic\.toml: park_radius_km must name"):
+        load_schematic_tables(path)
