@@ -1,25 +1,34 @@
-"""Settings read from the environment (``MARKET_`` prefix).
+"""Settings read from the environment (``MARKET_`` prefix), with pydantic-settings.
 
-One frozen object built at start-up, so a test can build its own app with its own settings
-and nothing reads ``os.environ`` behind its back. Production mode refuses the development
-defaults that would be unsafe on a real server.
+One frozen object built at start-up: the app and the CLI call :meth:`Settings.from_env`, tests
+build their own with keywords (``Settings(database_url=..., env="test")``; keywords win over
+the environment). Production mode refuses the development defaults that would be unsafe on a
+real server. Every field is listed in README "Configuration".
 """
 
 from __future__ import annotations
 
-import os
+import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self
+
+import pydantic_settings
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 from market.core.co2_factors import DEFAULT_ROAD_KG_CO2E_PER_T_KM, Co2Factor, default_co2_factors
 
 #: Repository root (the folder holding ``pyproject.toml``) when running from a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "market.sqlite3"
+ENV_PREFIX = "MARKET_"
+
+#: Shortest ``MARKET_SECRET_KEY`` accepted: it keys the HMAC of the web pages' CSRF tokens.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -31,76 +40,89 @@ def default_database_url() -> str:
     return f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-#: Shortest ``MARKET_SECRET_KEY`` accepted: it keys the HMAC of the web pages' CSRF tokens.
-MIN_SECRET_KEY_LENGTH = 32
+def _random_secret() -> str:
+    """Fine for one development process; production must configure a key so that every
+    worker process (and a restart) accepts the CSRF tokens the others issued."""
+    return secrets.token_urlsafe(32)
 
 
-def _secret_key(env: Mapping[str, str], mode: str) -> str:
-    """The configured secret, or (outside production) a random one for this process only.
-
-    A random key is fine for one development process; production must configure one so that
-    every worker process (and a restart) accepts the CSRF tokens the others issued.
-    """
-    raw = env.get("MARKET_SECRET_KEY", "")
-    if not raw:
-        if mode == "production":
-            raise SettingsError("MARKET_SECRET_KEY must be set in production mode")
-        return secrets.token_urlsafe(32)
-    if len(raw) < MIN_SECRET_KEY_LENGTH:
-        raise SettingsError(
-            f"MARKET_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long"
-        )
-    return raw
+# Finite and ≥ 0; seconds are floats (asyncio sleeps), rates and factors exact Decimals.
+NonNegativeDecimal = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+NonNegativeSeconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
-def _decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
-    raw = env.get(name, default)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:
-        raise SettingsError(f"{name} must be a decimal number, got {raw!r}") from exc
-    if not value.is_finite() or value < 0:
-        raise SettingsError(f"{name} must be a non-negative number, got {raw!r}")
-    return value
-
-
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Everything the service can be configured with; see README "Configuration"."""
 
-    database_url: str = field(default_factory=default_database_url)
-    env: str = "development"
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        # An empty variable means unset (the default), as ``MARKET_OSRM_URL=`` in a compose file.
+        env_ignore_empty=True,
+        frozen=True,
+    )
+
+    database_url: str = Field(default_factory=default_database_url, repr=False)
+    env: Literal["development", "production", "test"] = "development"
     #: Freight rate for delivered-cost matching, CNY per tonne-km (DOMAIN §4: 0.3–0.6, unconfirmed).
-    freight_cny_per_t_km: Decimal = Decimal("0.45")
+    freight_cny_per_t_km: NonNegativeDecimal = Decimal("0.45")
     #: Road distance ≈ geodesic × circuity when no routing server is configured.
-    circuity: Decimal = Decimal("1.3")
+    circuity: NonNegativeDecimal = Decimal("1.3")
     osrm_url: str | None = None
     geocoder: str | None = None
     token_ttl_hours: int = 24 * 7
     log_sql: bool = False
     #: Weighbridge tolerance between dispatch and receipt before a shipment is disputed.
-    receipt_tolerance_pct: Decimal = Decimal("2")
+    receipt_tolerance_pct: NonNegativeDecimal = Decimal("2")
     shipment_overdue_hours: int = 72
-    #: Seconds between the app's runs of the due-jobs task (close tenders, expire bids, flag
-    #: overdue shipments); 0 disables it (cron runs ``market tenders close-due`` instead).
-    tender_poll_seconds: float = 30.0
+    #: Seconds between the app's runs of the trading jobs (close tenders, expire bids, flag
+    #: overdue shipments); 0 disables them (cron runs ``market tenders close-due`` instead).
+    tender_poll_seconds: NonNegativeSeconds = 30.0
     #: Ledger balance slack in tonnes (rounding), on top of the receipt tolerance on receipts.
-    ledger_balance_tolerance_t: Decimal = Decimal("1")
+    ledger_balance_tolerance_t: NonNegativeDecimal = Decimal("1")
     #: Road freight emissions, kg CO2e per t·km (DOMAIN §4: 0.08–0.10, unconfirmed).
-    road_kg_co2e_per_t_km: Decimal = DEFAULT_ROAD_KG_CO2E_PER_T_KM
+    road_kg_co2e_per_t_km: NonNegativeDecimal = DEFAULT_ROAD_KG_CO2E_PER_T_KM
     #: CO2 avoided per received tonne by declared use, with sources (market.core.co2_factors).
-    co2_factors: Mapping[str, Co2Factor] = field(default_factory=default_co2_factors)
+    #: From the environment: a JSON object ``{use: {t_co2_per_t, source, confirmed}}`` that
+    #: replaces the whole table.
+    co2_factors: Mapping[str, Co2Factor] = Field(default_factory=default_co2_factors)
     #: Keys the web pages' CSRF tokens; random per process unless MARKET_SECRET_KEY is set.
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    secret_key: str = Field(
+        default_factory=_random_secret, min_length=MIN_SECRET_KEY_LENGTH, repr=False
+    )
     #: Seconds between the app's webhook sends (see :attr:`webhook_poll_interval`); None means
     #: the default: 5, except under ``env="test"`` where tests drive ``deliver_due`` themselves.
-    webhook_poll_seconds: float | None = None
+    webhook_poll_seconds: NonNegativeSeconds | None = None
     #: Per-POST timeout; a receiver slower than this counts as a failed attempt.
-    webhook_timeout_seconds: float = 5.0
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, allow_inf_nan=False)
     #: Attempts before a delivery is marked failed; retries back off exponentially from
     #: webhook_backoff_seconds (30 s, 1 min, 2 min, … capped at an hour).
-    webhook_max_attempts: int = 6
-    webhook_backoff_seconds: float = 30.0
+    webhook_max_attempts: int = Field(default=6, ge=1)
+    webhook_backoff_seconds: NonNegativeSeconds = 30.0
+
+    @field_validator("co2_factors", mode="before")
+    @classmethod
+    def _use_from_key(cls, value: Any) -> Any:
+        """In JSON the table's key names the use, so an entry need not repeat it."""
+        if not isinstance(value, Mapping):
+            return value
+        return {
+            use: {"use": use, **item} if isinstance(item, Mapping) else item
+            for use, item in value.items()
+        }
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Self:
+        """Production must name its database and its secret: the defaults are for one
+        development process (a local SQLite file, a key that dies with the process)."""
+        if self.env == "production":
+            for name in ("database_url", "secret_key"):
+                if name not in self.model_fields_set:
+                    raise PydanticCustomError(
+                        "production",
+                        "{variable} must be set in production mode",
+                        {"variable": env_name(name)},
+                    )
+        return self
 
     @property
     def production(self) -> bool:
@@ -118,66 +140,79 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     def with_database(self, url: str) -> Settings:
-        return replace(self, database_url=url)
+        """A copy on another database (``model_copy``: no re-validation, no environment)."""
+        return self.model_copy(update={"database_url": url})
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``MARKET_*`` variables; raises SettingsError naming the variable."""
-        env = os.environ if env is None else env
-        mode = env.get("MARKET_ENV", "development")
-        if mode not in ("development", "production", "test"):
-            raise SettingsError(f"MARKET_ENV must be development, production or test, got {mode!r}")
-        url = env.get("MARKET_DATABASE_URL")
-        if mode == "production" and not url:
-            raise SettingsError("MARKET_DATABASE_URL must be set in production mode")
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``MARKET_*`` variables of ``environ`` (default: the process
+        environment, and only it); raises SettingsError naming each bad variable."""
         try:
-            ttl = int(env.get("MARKET_TOKEN_TTL_HOURS", "168"))
-            overdue = int(env.get("MARKET_SHIPMENT_OVERDUE_HOURS", "72"))
-        except ValueError as exc:
-            raise SettingsError(f"an hours setting is not a whole number: {exc}") from exc
-        secret_key = _secret_key(env, mode)
-        return cls(
-            database_url=url or default_database_url(),
-            env=mode,
-            freight_cny_per_t_km=_decimal(env, "MARKET_FREIGHT_CNY_PER_T_KM", "0.45"),
-            circuity=_decimal(env, "MARKET_CIRCUITY", "1.3"),
-            osrm_url=env.get("MARKET_OSRM_URL") or None,
-            geocoder=env.get("MARKET_GEOCODER") or None,
-            token_ttl_hours=ttl,
-            log_sql=env.get("MARKET_LOG_SQL", "") in ("1", "true", "yes"),
-            receipt_tolerance_pct=_decimal(env, "MARKET_RECEIPT_TOLERANCE_PCT", "2"),
-            shipment_overdue_hours=overdue,
-            tender_poll_seconds=float(_decimal(env, "MARKET_TENDER_POLL_SECONDS", "30")),
-            ledger_balance_tolerance_t=_decimal(env, "MARKET_LEDGER_BALANCE_TOLERANCE_T", "1"),
-            road_kg_co2e_per_t_km=_decimal(
-                env, "MARKET_ROAD_KG_CO2E_PER_T_KM", str(DEFAULT_ROAD_KG_CO2E_PER_T_KM)
-            ),
-            secret_key=secret_key,
-            **_webhook_settings(env),
-        )
+            if environ is None:
+                return cls()
+            # Only the mapping: no keywords, no os.environ (BaseSettings.__init__'s own
+            # parameter; the field-typed __init__ mypy synthesises does not list it).
+            no_keywords: dict[str, Any] = {}
+            sources = (_MappingSource(cls, environ),)
+            return cls(_build_sources=(sources, no_keywords))  # type: ignore[call-arg]
+        except ValidationError as exc:
+            raise SettingsError(describe(exc)) from exc
+        except pydantic_settings.SettingsError as exc:  # a JSON value that does not parse
+            field = re.search(r'field "(\w+)"', str(exc))
+            name = env_name(field.group(1)) if field else "a MARKET_ variable"
+            raise SettingsError(f"{name} must be valid JSON: {exc.__cause__}") from exc
 
 
-def _webhook_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """``MARKET_WEBHOOK_*``: poll seconds (0 disables; unset = the default), timeout seconds,
-    max attempts (≥ 1) and backoff base seconds."""
-    poll = None
-    if env.get("MARKET_WEBHOOK_POLL_SECONDS"):
-        poll = float(_decimal(env, "MARKET_WEBHOOK_POLL_SECONDS", "5"))
-    raw_attempts = env.get("MARKET_WEBHOOK_MAX_ATTEMPTS", "6")
-    try:
-        attempts = int(raw_attempts)
-    except ValueError:
-        attempts = 0
-    if attempts < 1:
-        raise SettingsError(
-            f"MARKET_WEBHOOK_MAX_ATTEMPTS must be a whole number ≥ 1, got {raw_attempts!r}"
-        )
-    timeout = float(_decimal(env, "MARKET_WEBHOOK_TIMEOUT_SECONDS", "5"))
-    if timeout <= 0:
-        raise SettingsError("MARKET_WEBHOOK_TIMEOUT_SECONDS must be greater than 0")
-    return {
-        "webhook_poll_seconds": poll,
-        "webhook_timeout_seconds": timeout,
-        "webhook_max_attempts": attempts,
-        "webhook_backoff_seconds": float(_decimal(env, "MARKET_WEBHOOK_BACKOFF_SECONDS", "30")),
-    }
+class _MappingSource(EnvSettingsSource):
+    """pydantic-settings' environment parsing (prefix, empty = unset, JSON for the CO2 table)
+    applied to a given mapping instead of ``os.environ``, so a test's mapping is all it reads."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        # As os.environ is read under this config: names case-insensitive, empty means unset.
+        self.env_vars = {name.lower(): value for name, value in environ.items() if value != ""}
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+#: Values never echoed in an error message (the URL may carry a password).
+_SECRET_FIELDS = frozenset({"secret_key", "database_url"})
+
+
+def describe(exc: ValidationError) -> str:
+    """One sentence per error, each starting with the variable's name."""
+    return "; ".join(_sentence(e) for e in exc.errors())
+
+
+def _sentence(error: ErrorDetails) -> str:
+    loc = error["loc"]
+    if not loc:  # a rule across fields, e.g. production's: its message names the variable
+        return error["msg"]
+    variable = env_name(str(loc[0])) + "".join(f"[{part}]" for part in loc[1:])
+    ctx = error.get("ctx", {})
+    kind = error["type"]
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        phrase = "must be a whole number"
+    elif kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type"):
+        phrase = "must be a decimal number"
+    elif kind == "finite_number":
+        phrase = "must be a finite number"
+    elif kind == "greater_than_equal" and ctx.get("ge") == 0:
+        phrase = "must be a non-negative number"
+    elif kind == "greater_than_equal" and isinstance(ctx.get("ge"), int):
+        phrase = f"must be a whole number ≥ {ctx['ge']}"
+    elif kind == "greater_than":
+        phrase = f"must be greater than {ctx['gt']}"
+    elif kind == "string_too_short":
+        phrase = f"must be at least {ctx['min_length']} characters long"
+    elif kind == "bool_parsing":
+        phrase = "must be true or false (1/0, yes/no, on/off)"
+    elif kind == "literal_error":
+        phrase = f"must be {ctx['expected']}"
+    else:
+        phrase = f"is invalid: {error['msg']}"
+    if str(loc[0]) in _SECRET_FIELDS:
+        return f"{variable} {phrase}"
+    return f"{variable} {phrase}, got {error['input']!r}"

@@ -6,7 +6,6 @@ Time is stepped by passing ``now`` to ``deliver_due``: no sleeping, no timing as
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,7 +135,9 @@ async def test_retries_back_off_exponentially_then_deliver(
 async def test_gives_up_after_max_attempts(
     client, actors: Actors, factory: Factory, settings: Settings, receiver: Receiver
 ) -> None:
-    settings = dataclasses.replace(settings, webhook_max_attempts=3, webhook_backoff_seconds=10)
+    settings = settings.model_copy(
+        update={"webhook_max_attempts": 3, "webhook_backoff_seconds": 10}
+    )
     buyer, _, _ = await _matched(client, actors, receiver.url)
     receiver.fail_times(10, status=503)
     t = _later()
@@ -158,7 +159,7 @@ async def test_gives_up_after_max_attempts(
 async def test_unreachable_and_slow_receivers_are_logged_as_errors(
     client, actors: Actors, factory: Factory, settings: Settings, receiver: Receiver
 ) -> None:
-    settings = dataclasses.replace(settings, webhook_timeout_seconds=0.3)
+    settings = settings.model_copy(update={"webhook_timeout_seconds": 0.3})
     buyer, _, _ = await _matched(client, actors, receiver.url)
     receiver.hang = True
     t = _later()
@@ -217,7 +218,7 @@ async def test_the_app_sends_in_the_background_when_enabled(
     from tests.conftest import Actors as ActorsCls
 
     assert settings.webhook_poll_interval == 0
-    enabled = dataclasses.replace(settings, webhook_poll_seconds=0.05)
+    enabled = settings.model_copy(update={"webhook_poll_seconds": 0.05})
     async with AsyncTestClient(app=create_app(enabled)) as bg_client:
         bg_actors = ActorsCls(bg_client)
         _, secret, _ = await _matched(bg_client, bg_actors, receiver.url)

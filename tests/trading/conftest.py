@@ -3,8 +3,6 @@ nothing closes a tender behind a test's back; the tests of the job itself turn i
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from litestar import Litestar
 
@@ -14,4 +12,4 @@ from market.core.settings import Settings
 
 @pytest.fixture
 def app(settings: Settings) -> Litestar:
-    return create_app(replace(settings, tender_poll_seconds=0))
+    return create_app(settings.model_copy(update={"tender_poll_seconds": 0}))

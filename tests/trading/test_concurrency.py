@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +33,7 @@ def _postgres_only(settings: Any) -> None:
 
 async def test_fifty_clients_accept_and_buy_one_listing(settings: Any) -> None:
     _postgres_only(settings)
-    settings = replace(settings, tender_poll_seconds=0)
+    settings = settings.model_copy(update={"tender_poll_seconds": 0})
     # Litestar's AsyncTestClient runs the app on its own loop in a portal thread, one
     # request at a time; a race needs the apps started in this loop and a task per request
     # (httpx's ASGI transport). An in-flight counter proves the requests really overlapped.

@@ -4,7 +4,6 @@ closing by itself (app background task, ``market tenders close-due``)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -154,7 +153,7 @@ async def test_cli_close_due(market: Market, settings: Any) -> None:
 
 
 async def test_the_app_closes_due_tenders_by_itself(settings: Any, actors: Actors) -> None:
-    app = create_app(replace(settings, tender_poll_seconds=0.2))
+    app = create_app(settings.model_copy(update={"tender_poll_seconds": 0.2}))
     async with AsyncTestClient(app=app) as client:
         market = Market(client, Actors(client))
         seller, buyer = await market.seller(), await market.buyer()
