@@ -15,6 +15,7 @@ from market.core.errors import Invalid
 from market.core.schemas import Body, Text
 from market.ledger import importer as ledger_import
 from market.ledger import service as svc
+from market.ledger import views
 from market.ledger.service import LedgerEntry, check_filter
 
 Tonnes0 = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=3, allow_inf_nan=False)]
@@ -68,7 +69,7 @@ async def record_ledger(
     data: JSONBody[LedgerIn], user: CurrentUser, db: Db, settings: AppSettings
 ) -> Response[dict[str, Any]]:
     ledger, created = await svc.record_ledger(db, user, data.entry(), settings)
-    view = (await svc.ledger_views(db, [ledger], settings))[0]
+    view = (await views.ledger_views(db, [ledger], settings))[0]
     return Response(view, status_code=201 if created else 200)
 
 
@@ -84,10 +85,10 @@ async def list_ledgers(
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     check_filter(year, month)
-    rows = await svc.list_ledgers(
+    rows = await views.list_ledgers(
         db, user, year=year, month=month, site_id=site_id, material=material, limit=limit
     )
-    return {"items": await svc.ledger_views(db, rows, settings), "count": len(rows)}
+    return {"items": await views.ledger_views(db, rows, settings), "count": len(rows)}
 
 
 async def _upload(request: Request[Any, Any, Any]) -> bytes:

@@ -1,114 +1,65 @@
-"""Writing monthly ledgers: who may, what must hold, and the upsert that makes imports idempotent.
+"""Writing monthly ledgers: who may, and the upsert that makes imports idempotent.
 
 **Key.** One ledger per (site, material, month); writing the same key again *replaces* the
 figures (POST and re-imports alike), so importing a corrected file twice changes nothing.
 
 **Who.** Members of the organisation owning the site. Regulators read, they do not report.
 
-**Checks** (each one an error naming the field, so an import can report it per row):
-
-* tonnes non-negative, at most 3 decimals (kg), month not in the future (China time);
-* the parts cannot exceed their totals: ``disposed_from_stockpile_t ≤ disposed_t`` and
-  ``utilised_from_stockpile_t ≤`` the producer-month's whole utilisation;
-* the balance identity of DOMAIN.md §3 with the producer-month's 综合利用量 defined as
-  ``used_inhouse_t + shipped_outside_exchange_t + exchange receipts``::
-
-      generated = (utilised − utilised_from_stockpile) + stored
-                  + (disposed − disposed_from_stockpile) + dumped
-
-  Exchange receipts *are* part of the identity: the shipped tonnes left the producer as
-  utilisation, and the producer must not also report them as in-house use. A ledger that
-  counts them twice overshoots by exactly the received tonnes and is rejected. The slack is
-  ``settings.ledger_balance_tolerance_t`` (rounding) plus ``settings.receipt_tolerance_pct``
-  of the receipts, because the receiver's weighbridge may differ from the producer's by that
-  much before a shipment is disputed. A receipt confirmed *after* the ledger was written can
-  unbalance it later; :mod:`market.stats.utilisation` flags such ledgers instead of hiding them.
-
-**Months.** The identity is official for a year; applied to a month, "earlier years'
-stockpiles" reads "stockpiles from before this month" (the only reading under which a month
-that draws on January's storage in March can balance with non-negative figures).
+**Checks** are :mod:`market.ledger.rules` (the balance identity with exchange receipts, and
+the field rules); this module loads what they need once per request or file, then writes all
+rows or none. Reading ledgers back is :mod:`market.ledger.views`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.accounts.access import member_org_ids, sees_everything
+from market.accounts.access import member_org_ids
 from market.accounts.models import Site, User
 from market.catalogue.models import Material
-from market.core import decimals as dec
-from market.core.errors import Forbidden, Invalid, Problem
+from market.core.errors import Forbidden, Problem
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES, Ledger
+from market.ledger.rules import (
+    Key,
+    LedgerContext,
+    LedgerEntry,
+    check_entry,
+    check_filter,
+    china_month,
+    month_label,
+)
 from market.trading.receipts import execute_core, received_by_origin_month
 
-CHINA_TZ_OFFSET = timedelta(hours=8)
-EARLIEST_YEAR = 2000
-_KG = Decimal("0.001")
-
-Key = tuple[int, str, int, int]
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One reported producer-month; ``tonnes`` maps every name of LEDGER_TONNES to a Decimal."""
-
-    site_id: int
-    material_code: str
-    year: int
-    month: int
-    tonnes: Mapping[str, Decimal]
-    note: str = ""
-
-    @property
-    def key(self) -> Key:
-        return (self.site_id, self.material_code, self.year, self.month)
-
-
-@dataclass
-class LedgerContext:
-    """What the checks need, loaded once for a whole import rather than once per row."""
-
-    sites: dict[int, Site]
-    writable_org_ids: set[int]
-    materials: dict[str, str]
-    received: dict[Key, Decimal]
-    this_month: tuple[int, int]
-    settings: Settings
-    existing: dict[Key, Ledger] = field(default_factory=dict)
+#: Names other packages import from here (the rules moved to market.ledger.rules).
+__all__ = [
+    "ImportRejected",
+    "ImportResult",
+    "LedgerEntry",
+    "check_filter",
+    "china_month",
+    "dialect_name",
+    "import_entries",
+    "load_context",
+    "material_names",
+    "month_label",
+    "received_for",
+    "record_ledger",
+]
 
 
 class ImportRejected(Problem):
     """422 for a whole file: ``errors`` has one entry per bad row (``row``, ``field``, ``reason``)."""
 
     status = 422
-
-
-def china_month(now: datetime | None = None) -> tuple[int, int]:
-    local = (now or datetime.now(UTC)) + CHINA_TZ_OFFSET
-    return local.year, local.month
-
-
-def month_label(year: int, month: int) -> str:
-    return f"{year:04d}-{month:02d}"
-
-
-def check_filter(year: int | None, month: int | None) -> None:
-    """A period filter that makes sense: a month needs its year; years 2000–2100."""
-    if month is not None and not 1 <= month <= 12:
-        raise Invalid("month", f"must be 1–12, got {month}")
-    if month is not None and year is None:
-        raise Invalid("month", "needs year")
-    if year is not None and not 2000 <= year <= 2100:
-        raise Invalid("year", f"must be between 2000 and 2100, got {year}")
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -171,97 +122,6 @@ async def load_context(
         settings=settings,
         existing=existing,
     )
-
-
-def check_entry(ctx: LedgerContext, e: LedgerEntry) -> list[tuple[str, str]]:
-    """Every problem with one entry as (field, reason); empty when it may be written."""
-    errors: list[tuple[str, str]] = []
-    site = ctx.sites.get(e.site_id)
-    if site is None:
-        errors.append(("site_id", f"site {e.site_id} does not exist"))
-    elif site.organization_id not in ctx.writable_org_ids:
-        errors.append(
-            ("site_id", f"site {e.site_id} belongs to an organisation you are not a member of")
-        )
-    if e.material_code not in ctx.materials.values():
-        errors.append(("material_code", f"unknown material {e.material_code!r}"))
-    if not 1 <= e.month <= 12:
-        errors.append(("month", f"month must be 1–12, got {e.month}"))
-    elif e.year < EARLIEST_YEAR:
-        errors.append(("month", f"must be {EARLIEST_YEAR} or later"))
-    elif (e.year, e.month) > ctx.this_month:
-        errors.append(("month", f"{month_label(e.year, e.month)} is in the future"))
-    bad_number = False
-    for name in LEDGER_TONNES:
-        value = e.tonnes[name]
-        if not value.is_finite():
-            errors.append((name, "must be a number"))
-            bad_number = True
-        elif value < 0:
-            errors.append((name, f"must not be negative, got {value}"))
-            bad_number = True
-        elif value != value.quantize(_KG) or value >= Decimal("1e12"):
-            errors.append((name, "at most 3 decimal places (kg) and below 10^12 t"))
-            bad_number = True
-    if bad_number:
-        return errors
-    errors += check_balance(ctx, e)
-    return errors
-
-
-def check_balance(ctx: LedgerContext, e: LedgerEntry) -> list[tuple[str, str]]:
-    """The parts-within-totals rules and the balance identity, receipts included."""
-    t = e.tonnes
-    received = ctx.received.get(e.key, Decimal(0))
-    utilised = t["used_inhouse_t"] + t["shipped_outside_exchange_t"] + received
-    errors: list[tuple[str, str]] = []
-    if t["disposed_from_stockpile_t"] > t["disposed_t"]:
-        errors.append(
-            ("disposed_from_stockpile_t", f"exceeds disposed_t ({dec.t(t['disposed_t'])} t)")
-        )
-    if t["utilised_from_stockpile_t"] > utilised:
-        errors.append(
-            (
-                "utilised_from_stockpile_t",
-                f"exceeds the month's utilisation ({dec.t(utilised)} t incl. "
-                f"{dec.t(received)} t received on the exchange)",
-            )
-        )
-    if errors:
-        return errors
-    accounted = balance_rhs(t, received)
-    difference = t["generated_t"] - accounted
-    tolerance = balance_tolerance(ctx.settings, received)
-    if abs(difference) > tolerance:
-        errors.append(
-            (
-                "balance",
-                f"产生量 generated {dec.t(t['generated_t'])} t ≠ {dec.t(accounted)} t accounted for "
-                f"(utilised {dec.t(utilised)} t incl. {dec.t(received)} t received on the exchange, "
-                f"− {dec.t(t['utilised_from_stockpile_t'])} t from stockpile, + stored "
-                f"{dec.t(t['stored_t'])}, + disposed {dec.t(t['disposed_t'])} − "
-                f"{dec.t(t['disposed_from_stockpile_t'])} from stockpile, + dumped "
-                f"{dec.t(t['dumped_t'])}); difference {dec.t(difference)} t exceeds the "
-                f"tolerance of {dec.t(tolerance)} t. Tonnes shipped on the exchange count "
-                "from their receipts: do not report them as in-house use",
-            )
-        )
-    return errors
-
-
-def balance_rhs(t: Mapping[str, Decimal], received: Decimal) -> Decimal:
-    """Right-hand side of the identity: where the month's generation went."""
-    utilised = t["used_inhouse_t"] + t["shipped_outside_exchange_t"] + received
-    return (
-        (utilised - t["utilised_from_stockpile_t"])
-        + t["stored_t"]
-        + (t["disposed_t"] - t["disposed_from_stockpile_t"])
-        + t["dumped_t"]
-    )
-
-
-def balance_tolerance(settings: Settings, received: Decimal) -> Decimal:
-    return settings.ledger_balance_tolerance_t + received * settings.receipt_tolerance_pct / 100
 
 
 def _apply(ctx: LedgerContext, actor: User | None, e: LedgerEntry) -> tuple[Ledger, bool]:
@@ -361,73 +221,3 @@ async def import_entries(
         session.add(ledger)
     await session.flush()
     return ImportResult(rows=len(entries), created=created, replaced=len(entries) - created)
-
-
-def ledger_view(led: Ledger, received: Decimal, settings: Settings) -> dict[str, Any]:
-    """A ledger with its exchange receipts, utilisation and whether it balances now."""
-    t = {name: getattr(led, name) for name in LEDGER_TONNES}
-    utilised = t["used_inhouse_t"] + t["shipped_outside_exchange_t"] + received
-    difference = t["generated_t"] - balance_rhs(t, received)
-    view: dict[str, Any] = {
-        "id": led.id,
-        "organization_id": led.organization_id,
-        "site_id": led.site_id,
-        "material_code": led.material_code,
-        "month": month_label(led.year, led.month),
-        **{name: dec.t(v) for name, v in t.items()},
-        "exchange_received_t": dec.t(received),
-        "utilised_t": dec.t(utilised),
-        "balance_difference_t": dec.t(difference),
-        "balanced": abs(difference) <= balance_tolerance(settings, received)
-        and t["utilised_from_stockpile_t"] <= utilised,
-        "note": led.note,
-        "reported_by_user_id": led.reported_by_user_id,
-        "created_at": led.created_at,
-        "updated_at": led.updated_at,
-    }
-    return view
-
-
-async def ledger_views(
-    session: AsyncSession, ledgers: Sequence[Ledger], settings: Settings
-) -> list[dict[str, Any]]:
-    received = await received_for(
-        session, [(x.site_id, x.material_code, x.year, x.month) for x in ledgers]
-    )
-    return [
-        ledger_view(
-            x, received.get((x.site_id, x.material_code, x.year, x.month), Decimal(0)), settings
-        )
-        for x in ledgers
-    ]
-
-
-async def list_ledgers(
-    session: AsyncSession,
-    viewer: User,
-    *,
-    year: int | None,
-    month: int | None,
-    site_id: int | None,
-    material: str | None,
-    limit: int,
-) -> list[Ledger]:
-    """Ledgers the viewer may read (own organisations', or all for regulators), newest first."""
-    stmt = select(Ledger)
-    if not sees_everything(viewer):
-        stmt = stmt.where(Ledger.organization_id.in_(await member_org_ids(session, viewer)))  # type: ignore[attr-defined]
-    if year is not None:
-        stmt = stmt.where(Ledger.year == year)
-    if month is not None:
-        stmt = stmt.where(Ledger.month == month)
-    if site_id is not None:
-        stmt = stmt.where(Ledger.site_id == site_id)
-    if material is not None:
-        stmt = stmt.where(Ledger.material_code == material)
-    stmt = stmt.order_by(
-        col(Ledger.year).desc(),
-        col(Ledger.month).desc(),
-        col(Ledger.site_id),
-        col(Ledger.material_code),
-    ).limit(limit)
-    return list((await session.exec(stmt)).all())

@@ -19,7 +19,7 @@ from market.core.deps import AppSettings, Db
 from market.core.errors import Invalid
 from market.core.schemas import Body
 from market.ledger.importer import XLSX_MEDIA_TYPE
-from market.stats import co2, flows
+from market.stats import co2, flows, targets
 from market.stats import export as stats_export
 from market.stats import utilisation as svc
 from market.stats.utilisation import StatsFilter
@@ -195,7 +195,7 @@ async def stats_co2_receipts(
 async def set_target(
     data: JSONBody[TargetIn], user: CurrentUser, db: Db
 ) -> Response[dict[str, Any]]:
-    target, created = await svc.set_target(
+    target, created = await targets.set_target(
         db,
         user,
         organization_id=data.organization_id,
@@ -203,7 +203,7 @@ async def set_target(
         year=data.year,
         target_pct=data.target_pct,
     )
-    return Response(svc.target_view(target), status_code=201 if created else 200)
+    return Response(targets.target_view(target), status_code=201 if created else 200)
 
 
 @get(
@@ -212,7 +212,7 @@ async def set_target(
     summary="Producers below their utilisation target for the year (以用定产)",
 )
 async def below_target(user: CurrentUser, db: Db, year: FromQuery[int]) -> dict[str, Any]:
-    return await svc.below_target(db, user, year)
+    return await targets.below_target(db, user, year)
 
 
 routes = [

@@ -25,7 +25,7 @@ from market.core import decimals as dec
 from market.core.errors import Invalid
 from market.ledger.service import dialect_name
 from market.stats.co2 import receipt_filter
-from market.stats.utilisation import StatsFilter, kg, tonnes_from_kg
+from market.stats.facts import StatsFilter, kg, tonnes_from_kg
 from market.trading.receipts import execute_core, receipts
 
 LEVELS = ("site", "district")

@@ -1,0 +1,157 @@
+"""The facts every statistic sums: ledgers joined with their site, organisation and receipts.
+
+Exchange receipts are the receivers' weighbridge tonnes of confirmed receipts
+(:mod:`market.trading.receipts`) joined onto the ledger of their origin site, material and
+China-time month, so a received tonne is counted once, for its producer. Sums run in SQL on
+exact integer kilograms; rates are Decimals quantised to 0.01 %, never floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, ColumnElement, func, type_coerce
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from market.accounts.access import member_org_ids, sees_everything
+from market.accounts.models import Organization, Site, User
+from market.core import decimals as dec
+from market.core.settings import Settings
+from market.ledger.models import LEDGER_TONNES, Ledger
+from market.trading.receipts import received_by_origin_month
+
+#: The official definitions, shown next to every figure (DOMAIN.md §3).
+FORMULA = {
+    "rate": "综合利用率 = 综合利用量 ÷ (产生量 + 综合利用往年贮存量) × 100 %",
+    "utilised": "综合利用量 = 自行利用量 + 平台外委托利用量 + 平台交易签收量 "
+    "(in-house + outside the exchange + exchange receipts, receiver's weighbridge)",
+    "balance": "产生量 = (综合利用量 − 利用往年贮存量) + 贮存量 + (处置量 − 处置往年贮存量) + 倾倒丢弃量",
+    "stockpile_change": "贮存变化 = 贮存量 − 利用往年贮存量 − 处置往年贮存量",
+    "source": "DOMAIN.md §3 (official definitions)",
+}
+_PCT = Decimal("0.01")
+_KG = 3
+
+L = Ledger.__table__  # type: ignore[attr-defined]
+S = Site.__table__  # type: ignore[attr-defined]
+ORG = Organization.__table__  # type: ignore[attr-defined]
+
+
+def kg(column: Any) -> ColumnElement[int]:
+    """A tonnes column as the integer kilograms it stores, for exact SQL arithmetic."""
+    return type_coerce(column, BigInteger)
+
+
+def tonnes_from_kg(value: Any) -> Decimal:
+    return Decimal(int(value or 0)).scaleb(-_KG)
+
+
+def pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if denominator == 0:
+        return None
+    return (numerator * 100 / denominator).quantize(_PCT, ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    """Which producer-months count. ``org_ids`` None means the whole city."""
+
+    year: int | None = None
+    month: int | None = None
+    material: str | None = None
+    org_ids: frozenset[int] | None = None
+
+
+async def viewer_scope(session: AsyncSession, viewer: User) -> frozenset[int] | None:
+    """None for regulators (the whole city), else the viewer's organisations."""
+    if sees_everything(viewer):
+        return None
+    return frozenset(await member_org_ids(session, viewer))
+
+
+class Facts:
+    """The ledger rows joined with their site, organisation and exchange receipts."""
+
+    def __init__(self, dialect: str, year: int | None = None) -> None:
+        # Limiting receipts to the filter's year keeps other years out of the aggregate.
+        self.received = received_by_origin_month(dialect, year)
+        r = self.received
+        self.recv = func.coalesce(kg(r.c.received_t), 0)
+        self.district = func.coalesce(S.c.district_code, ORG.c.district_code)
+        self.source = (
+            L.join(S, S.c.id == L.c.site_id)
+            .join(ORG, ORG.c.id == L.c.organization_id)
+            .outerjoin(
+                r,
+                sa.and_(
+                    r.c.origin_site_id == L.c.site_id,
+                    r.c.material_code == L.c.material_code,
+                    r.c.year == L.c.year,
+                    r.c.month == L.c.month,
+                ),
+            )
+        )
+
+    def sums(self) -> list[ColumnElement[Any]]:
+        cols: list[ColumnElement[Any]] = [
+            func.coalesce(func.sum(kg(L.c[name])), 0).label(name) for name in LEDGER_TONNES
+        ]
+        cols.append(func.coalesce(func.sum(self.recv), 0).label("exchange_received_t"))
+        cols.append(func.count(L.c.id).label("ledgers"))
+        return cols
+
+    def conditions(self, f: StatsFilter) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        if f.year is not None:
+            conds.append(L.c.year == f.year)
+        if f.month is not None:
+            conds.append(L.c.month == f.month)
+        if f.material is not None:
+            conds.append(L.c.material_code == f.material)
+        if f.org_ids is not None:
+            conds.append(L.c.organization_id.in_(sorted(f.org_ids)))
+        return conds
+
+    def difference(self) -> ColumnElement[int]:
+        """generated − (utilised − from stockpile + stored + disposed − from stockpile + dumped), kg."""
+        c = {name: kg(L.c[name]) for name in LEDGER_TONNES}
+        return c["generated_t"] - (
+            c["used_inhouse_t"]
+            + c["shipped_outside_exchange_t"]
+            + self.recv
+            - c["utilised_from_stockpile_t"]
+            + c["stored_t"]
+            + c["disposed_t"]
+            - c["disposed_from_stockpile_t"]
+            + c["dumped_t"]
+        )
+
+    def unbalanced(self, settings: Settings) -> ColumnElement[bool]:
+        """The write-time checks in SQL: |difference| > tolerance, or stockpile share > total."""
+        tol_kg = int(settings.ledger_balance_tolerance_t * 1000)
+        bp = int((settings.receipt_tolerance_pct * 100).to_integral_value())
+        util = kg(L.c.used_inhouse_t) + kg(L.c.shipped_outside_exchange_t) + self.recv
+        return sa.or_(
+            func.abs(self.difference()) * 10000 > tol_kg * 10000 + self.recv * bp,
+            kg(L.c.utilised_from_stockpile_t) > util,
+        )
+
+
+def figures(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """Tonnes, rate, exchange share and stockpile change from summed kilograms."""
+    t = {name: tonnes_from_kg(row[name]) for name in (*LEDGER_TONNES, "exchange_received_t")}
+    utilised = t["used_inhouse_t"] + t["shipped_outside_exchange_t"] + t["exchange_received_t"]
+    base = t["generated_t"] + t["utilised_from_stockpile_t"]
+    stock_change = t["stored_t"] - t["utilised_from_stockpile_t"] - t["disposed_from_stockpile_t"]
+    return {
+        "ledgers": int(row["ledgers"]),
+        **{name: dec.t(v) for name, v in t.items()},
+        "utilised_t": dec.t(utilised),
+        "utilisation_rate_pct": pct(utilised, base),
+        "exchange_share_pct": pct(t["exchange_received_t"], utilised),
+        "stockpile_change_t": dec.t(stock_change),
+    }
