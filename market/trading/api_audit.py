@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import get
 from litestar.params import QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import Db
+from market.core.openapi import problems
 from market.trading import audit_trail as svc
+from market.trading.schemas import AuditTrailOut
 
 Entity = Annotated[str, QueryParameter(description="listing, bid, tender, deal or shipment")]
 EntityId = Annotated[int, QueryParameter(name="id", ge=1, description="the entity's id")]
 
 
-@get("/audit", tags=["audit"], summary="Audit trail of one entity (regulators and the parties)")
+@get(
+    "/audit",
+    tags=["audit"],
+    summary="Audit trail of one entity (regulators and the parties)",
+    responses=problems(403, 404),
+)
 async def audit_trail(
     entity: Entity, entity_id: EntityId, user: CurrentUser, db: Db
-) -> dict[str, Any]:
+) -> AuditTrailOut:
     """Events oldest first; a deal's trail includes its bids' and shipments' events."""
     events = await svc.trail(db, user, entity, entity_id)
-    return {"entity": entity, "id": entity_id, "events": events}
+    return AuditTrailOut.model_validate({"entity": entity, "id": entity_id, "events": events})
 
 
 routes = [audit_trail]

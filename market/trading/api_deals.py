@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
-from market.core.errors import Invalid
-from market.offers.api_listings import Page, PageSize
+from market.core.openapi import problems
+from market.core.schemas import Page
 from market.trading import deals as svc
 from market.trading import shipments
-from market.trading.models import DEAL_STATUSES
-from market.trading.schemas import ReceiveIn, ShipmentIn
-from market.trading.views import deal_views, shipment_view
+from market.trading.schemas import (
+    DealDetailOut,
+    DealOut,
+    PageNumber,
+    PageSize,
+    ReceiveIn,
+    ShipmentIn,
+    ShipmentOut,
+)
+from market.trading.views import deal_detail, deal_views, shipment_view
 
 DealStatus = Annotated[str | None, QueryParameter(description="active, completed, cancelled")]
 ShipmentStatus = Annotated[str | None, QueryParameter(description="dispatched, received, disputed")]
@@ -27,60 +34,67 @@ async def list_deals(
     db: Db,
     status: DealStatus = None,
     listing_id: FromQuery[int | None] = None,
-    page: Page = 1,
+    page: PageNumber = 1,
     page_size: PageSize = 50,
-) -> dict[str, Any]:
-    if status is not None and status not in DEAL_STATUSES:
-        raise Invalid("status", f"must be one of {', '.join(DEAL_STATUSES)}")
-    deals = await svc.list_deals(
+) -> Page[DealOut]:
+    deals, total = await svc.list_deals(
         db, user, status=status, listing_id=listing_id, page=page, page_size=page_size
     )
-    return {"items": await deal_views(db, deals), "page": page, "page_size": page_size}
+    items = await deal_views(db, deals)
+    return Page[DealOut](items=items, total=total, page=page, page_size=page_size)
 
 
 @get("/deals/{deal_id:int}", tags=["deals"], summary="A deal with its shipments")
-async def get_deal(deal_id: FromPath[int], user: CurrentUser, db: Db) -> dict[str, Any]:
-    deal = await svc.readable_deal(db, user, deal_id)
-    return (await deal_views(db, [deal], with_shipments=True))[0]
+async def get_deal(deal_id: FromPath[int], user: CurrentUser, db: Db) -> DealDetailOut:
+    return await deal_detail(db, await svc.readable_deal(db, user, deal_id))
 
 
-@post("/deals/{deal_id:int}/shipments", tags=["deals"], summary="Record a load (the seller)")
+@post(
+    "/deals/{deal_id:int}/shipments",
+    tags=["deals"],
+    summary="Record a load (the seller)",
+    responses=problems(403, 409),
+)
 async def record_shipment(
     deal_id: FromPath[int],
     data: JSONBody[ShipmentIn],
     user: CurrentUser,
     db: Db,
     settings: AppSettings,
-) -> dict[str, Any]:
+) -> ShipmentOut:
     shipment = await shipments.record_shipment(
         db, user, settings, deal_id, shipments.DispatchInput(**data.model_dump())
     )
     return shipment_view(shipment)
 
 
-@post("/shipments/{shipment_id:int}/receive", tags=["deals"], status_code=200)
+@post(
+    "/shipments/{shipment_id:int}/receive",
+    tags=["deals"],
+    status_code=200,
+    responses=problems(403, 409),
+)
 async def receive_shipment(
     shipment_id: FromPath[int],
     data: JSONBody[ReceiveIn],
     user: CurrentUser,
     db: Db,
     settings: AppSettings,
-) -> dict[str, Any]:
+) -> ShipmentOut:
     """The buyer confirms a load with its own weighbridge tonnes; beyond the tolerance the
     shipment is ``disputed``."""
     shipment = await shipments.receive(
-        db, user, settings, shipment_id, data.received_t, data.received_at
+        db, user, settings, shipment_id, shipments.ReceiptInput(**data.model_dump())
     )
     return shipment_view(shipment)
 
 
-@post("/deals/{deal_id:int}/close", tags=["deals"], status_code=200)
-async def close_deal(deal_id: FromPath[int], user: CurrentUser, db: Db) -> dict[str, Any]:
+@post("/deals/{deal_id:int}/close", tags=["deals"], status_code=200, responses=problems(403, 409))
+async def close_deal(deal_id: FromPath[int], user: CurrentUser, db: Db) -> DealDetailOut:
     """Settle a deal short (either party): ``completed`` with what was delivered, or
     ``cancelled`` if nothing was; the tonnes it still held return to the listing. 409 while
     a load is in transit."""
-    deal = await svc.settle_short(db, user, deal_id)
-    return (await deal_views(db, [deal], with_shipments=True))[0]
+    return await deal_detail(db, await svc.settle_short(db, user, deal_id))
 
 
 @get("/shipments", tags=["deals"], summary="Shipments of your deals (regulators: all)")
@@ -90,10 +104,10 @@ async def list_shipments(
     status: ShipmentStatus = None,
     overdue: FromQuery[bool | None] = None,
     deal_id: FromQuery[int | None] = None,
-    page: Page = 1,
+    page: PageNumber = 1,
     page_size: PageSize = 50,
-) -> dict[str, Any]:
-    items = await shipments.list_shipments(
+) -> Page[ShipmentOut]:
+    loads, total = await shipments.list_shipments(
         db,
         user,
         status=status,
@@ -102,7 +116,8 @@ async def list_shipments(
         page=page,
         page_size=page_size,
     )
-    return {"items": [shipment_view(s) for s in items], "page": page, "page_size": page_size}
+    items = [shipment_view(s) for s in loads]
+    return Page[ShipmentOut](items=items, total=total, page=page, page_size=page_size)
 
 
 routes = [list_deals, get_deal, close_deal, record_shipment, receive_shipment, list_shipments]

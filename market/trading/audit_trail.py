@@ -22,6 +22,7 @@ from market.offers.models import Listing
 from market.trading.bids import visible_bid
 from market.trading.models import Bid, Deal, Shipment, Tender
 from market.trading.parties import dealt_listing_ids
+from market.trading.schemas import AuditEventOut
 
 
 async def _parties(session: AsyncSession, entity: str, entity_id: int) -> set[int]:
@@ -109,10 +110,10 @@ class _Lens:
             return True
         return event.actor_org_id is None or event.actor_org_id in self.listing_actors
 
-    def view(self, event: AuditEvent) -> dict[str, Any]:
+    def view(self, event: AuditEvent) -> AuditEventOut:
         view = event_view(event)
         if self.sees_seller or self.seller_org_id is None:
-            return view
+            return AuditEventOut.model_validate(view)
         if event.actor_org_id == self.seller_org_id:
             view["actor_org_id"] = view["actor_user_id"] = None
         for side in ("before", "after"):
@@ -122,7 +123,7 @@ class _Lens:
                     k: (None if k in _SELLER_FIELDS and v == self.seller_org_id else v)
                     for k, v in data.items()
                 }
-        return view
+        return AuditEventOut.model_validate(view)
 
 
 async def _lens(session: AsyncSession, viewer: User, entity: str, entity_id: int) -> _Lens:
@@ -139,7 +140,7 @@ async def _lens(session: AsyncSession, viewer: User, entity: str, entity_id: int
 
 async def trail(
     session: AsyncSession, viewer: User, entity: str, entity_id: int
-) -> list[dict[str, Any]]:
+) -> list[AuditEventOut]:
     """The events of one entity, oldest first, as the viewer may see them; for regulators
     and the parties only.
 
@@ -173,7 +174,8 @@ async def trail(
 
 
 def event_view(event: AuditEvent) -> dict[str, Any]:
-    """An event as the API shows it to those who may see all of it."""
+    """An event's fields as the API shows them to those who may see all of it (a dict: the
+    lens blanks the producer's fields in it before it becomes an :class:`AuditEventOut`)."""
     return {
         "id": event.id,
         "entity": event.entity,

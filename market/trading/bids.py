@@ -1,9 +1,10 @@
-"""Bids and counter-offers on a listing, and their answers.
+"""Bids on a listing: placing one, who may see it, the list, and expiry.
 
-A buyer bids; the seller accepts (all or part), rejects or counters; a counter is a new
-offer the buyer may accept, reject or counter in turn; whoever made an offer may withdraw it
-while it is pending. Every change of status is a conditional ``UPDATE … WHERE status =
-'pending'`` so that two clicks on "accept" make one deal, and is audited.
+A buyer bids; on a listing under sealed tender the bid is a tender bid, decided by the
+closer (``market.trading.tenders``). Answering an offer (accept, reject, counter, withdraw)
+is ``market.trading.answers``. Every change of status goes through :func:`claim`, a
+conditional ``UPDATE … WHERE status = 'pending'`` so that two clicks on "accept" make one
+deal, and is audited.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,22 +24,11 @@ from market.accounts.models import User
 from market.core import decimals as dec
 from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
-from market.core.errors import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Conflict, Invalid, NotFound
 from market.offers.common import check_window
-from market.offers.listings import get_listing
-from market.trading.deals import (
-    Quantity,
-    Terms,
-    check_tradable,
-    china_date,
-    create_deal,
-    open_tender,
-    quantity_of,
-    refuse_if_tendered,
-    tradable_listing,
-)
+from market.trading.deals import open_tender, quantity_of, tradable_listing
 from market.trading.models import BID_STATUSES, Bid, Tender
-from market.trading.parties import Buyer, resolve_buyer
+from market.trading.parties import resolve_buyer
 
 #: A bid with no expiry given stays open this long.
 DEFAULT_BID_DAYS = 7
@@ -66,6 +56,8 @@ _BIDS = metadata.tables["bids"]
 
 @dataclass(frozen=True)
 class BidInput:
+    """A buyer's bid: the price, who buys for which site or demand, how much, until when."""
+
     price_cny_t: Decimal
     organization_id: int | None = None
     site_id: int | None = None
@@ -80,12 +72,12 @@ class BidInput:
     note: str = ""
 
 
-def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
+def check_expiry(expires_at: datetime | None, now: datetime) -> None:
     if expires_at is not None and expires_at <= now:
         raise Invalid("expires_at", "must be in the future")
 
 
-def _check_available(available: Decimal, quantity: Decimal, listing_id: int | None) -> None:
+def check_available(available: Decimal, quantity: Decimal, listing_id: int | None) -> None:
     if quantity > available:
         raise Conflict(
             f"only {dec.t(available)} t of listing {listing_id} are available, "
@@ -111,8 +103,8 @@ async def place_bid(
     )
     qty = quantity_of(listing, data.quantity_t, data.tonnes_per_month, data.term_months)
     check_window(data.delivery_from, data.delivery_until, "delivery_from", "delivery_until")
-    _check_expiry(data.expires_at, now)
-    _check_available(listing.available_t, qty.total_t, listing.id)
+    check_expiry(data.expires_at, now)
+    check_available(listing.available_t, qty.total_t, listing.id)
     tender = await open_tender(session, listing_id)
     if tender is not None and tender.closes_at <= now:
         # Due but not yet closed by the job: a bid now would be a bid after the deadline.
@@ -175,32 +167,11 @@ async def visible_bid(session: AsyncSession, user: User, bid_id: int) -> Bid:
     raise NotFound(f"bid {bid_id} does not exist")
 
 
-def _responder(bid: Bid) -> int:
-    """The organisation that answers an offer: the seller for a bid, the buyer for a counter."""
-    return bid.seller_org_id if bid.offered_by_org_id == bid.buyer_org_id else bid.buyer_org_id
-
-
-async def _answerable(session: AsyncSession, user: User, bid_id: int, now: datetime) -> Bid:
-    """A pending, unexpired, non-tender offer that this user may answer, else 403/409."""
-    bid = await visible_bid(session, user, bid_id)
-    responder = _responder(bid)
-    if responder not in await member_org_ids(session, user):
-        who = "seller" if responder == bid.seller_org_id else "buyer"
-        raise Forbidden(f"only the {who} can answer this offer")
-    if bid.tender_id is not None:
-        raise Conflict(f"bid {bid_id} is a sealed tender bid; the tender decides it at close")
-    if bid.status != "pending":
-        raise Conflict(f"bid {bid_id} is already {bid.status}")
-    if bid.expires_at <= now:
-        raise Conflict(f"bid {bid_id} expired at {bid.expires_at.isoformat()}")
-    return bid
-
-
-async def _claim(
+async def claim(
     session: AsyncSession, bid: Bid, status: str, actor: Actor, action: str, now: datetime
 ) -> None:
     """Move a pending bid to ``status``; exactly one concurrent caller succeeds (409 for the
-    others)."""
+    others). Every answer and the expiry job go through here."""
     c = _BIDS.c
     result = await session.exec(
         sa.update(_BIDS)
@@ -213,143 +184,6 @@ async def _claim(
     await record(session, "bid", bid.id, action, actor, {"status": "pending"}, {"status": status})
 
 
-async def accept(
-    session: AsyncSession,
-    user: User,
-    bid_id: int,
-    *,
-    quantity_t: Decimal | None = None,
-    tonnes_per_month: Decimal | None = None,
-    now: datetime | None = None,
-) -> tuple[Bid, Any]:
-    """Accept all of an offer or part of it: a deal, with its tonnes reserved (409 if gone)."""
-    now = now or datetime.now(UTC)
-    bid = await _answerable(session, user, bid_id, now)
-    qty = _accepted_quantity(bid, quantity_t, tonnes_per_month)
-    actor = Actor(user.id, _responder(bid))
-    await _claim(session, bid, "accepted", actor, "accepted", now)
-    listing = await get_listing(session, bid.listing_id)
-    await refuse_if_tendered(session, listing.id or 0)
-    check_tradable(listing, china_date(now))
-    terms = Terms(
-        price_cny_t=bid.price_cny_t,
-        quantity=qty,
-        delivery_from=bid.delivery_from,
-        delivery_until=bid.delivery_until,
-        extra={"source": "counter" if bid.parent_id else "bid", "bid_id": bid.id},
-    )
-    deal = await create_deal(session, actor, listing, _buyer_of(bid), terms, bid_id=bid.id)
-    return bid, deal
-
-
-def _buyer_of(bid: Bid) -> Buyer:
-    return Buyer(bid.buyer_org_id, bid.buyer_site_id, bid.demand_id, bid.use)
-
-
-def _accepted_quantity(
-    bid: Bid, quantity_t: Decimal | None, tonnes_per_month: Decimal | None
-) -> Quantity:
-    """All of the offer, or the part named (≤ the offer; per month for a standing one)."""
-    if bid.term_months is not None and bid.tonnes_per_month is not None:
-        if quantity_t is not None:
-            raise Invalid("quantity_t", "a standing offer is accepted by tonnes_per_month")
-        tpm = tonnes_per_month or bid.tonnes_per_month
-        if tpm > bid.tonnes_per_month:
-            raise Invalid(
-                "tonnes_per_month", f"must not exceed the {dec.t(bid.tonnes_per_month)} t offered"
-            )
-        return Quantity(tpm * bid.term_months, tpm, bid.term_months)
-    if tonnes_per_month is not None:
-        raise Invalid("tonnes_per_month", "this offer is not a standing contract")
-    quantity = quantity_t or bid.quantity_t
-    if quantity > bid.quantity_t:
-        raise Invalid("quantity_t", f"must not exceed the {dec.t(bid.quantity_t)} t offered")
-    return Quantity(quantity)
-
-
-async def reject(session: AsyncSession, user: User, bid_id: int) -> Bid:
-    now = datetime.now(UTC)
-    bid = await _answerable(session, user, bid_id, now)
-    await _claim(session, bid, "rejected", Actor(user.id, _responder(bid)), "rejected", now)
-    return bid
-
-
-async def withdraw(session: AsyncSession, user: User, bid_id: int) -> Bid:
-    """The party that made an offer takes it back while it is still pending."""
-    now = datetime.now(UTC)
-    bid = await visible_bid(session, user, bid_id)
-    if bid.offered_by_org_id not in await member_org_ids(session, user):
-        raise Forbidden("only the organisation that made this offer can withdraw it")
-    if bid.status != "pending":
-        raise Conflict(f"bid {bid_id} is already {bid.status}; only a pending offer is withdrawn")
-    actor = Actor(user.id, bid.offered_by_org_id)
-    await _claim(session, bid, "withdrawn", actor, "withdrawn", now)
-    return bid
-
-
-@dataclass(frozen=True)
-class CounterInput:
-    price_cny_t: Decimal
-    quantity_t: Decimal | None = None
-    tonnes_per_month: Decimal | None = None
-    delivery_from: date | None = None
-    delivery_until: date | None = None
-    expires_at: datetime | None = None
-    note: str = ""
-
-
-async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterInput) -> Bid:
-    """Answer an offer with a new one; the original becomes ``countered``."""
-    now = datetime.now(UTC)
-    bid = await _answerable(session, user, bid_id, now)
-    _check_expiry(data.expires_at, now)
-    listing = await get_listing(session, bid.listing_id)
-    check_tradable(listing, china_date(now))
-    await refuse_if_tendered(session, listing.id or 0)
-    if bid.term_months is not None:
-        if data.quantity_t is not None:
-            raise Invalid("quantity_t", "a standing offer is countered by tonnes_per_month")
-        qty = quantity_of(
-            listing, None, data.tonnes_per_month or bid.tonnes_per_month, bid.term_months
-        )
-    elif data.tonnes_per_month is not None:
-        raise Invalid("tonnes_per_month", "this offer is not a standing contract")
-    else:
-        qty = Quantity(data.quantity_t or bid.quantity_t)
-    _check_available(listing.available_t, qty.total_t, listing.id)
-    delivery_from = data.delivery_from or bid.delivery_from
-    delivery_until = data.delivery_until or bid.delivery_until
-    check_window(delivery_from, delivery_until, "delivery_from", "delivery_until")
-    responder = _responder(bid)
-    actor = Actor(user.id, responder)
-    await _claim(session, bid, "countered", actor, "countered", now)
-    offer = Bid(
-        listing_id=bid.listing_id,
-        parent_id=bid.id,
-        seller_org_id=bid.seller_org_id,
-        buyer_org_id=bid.buyer_org_id,
-        offered_by_org_id=responder,
-        buyer_site_id=bid.buyer_site_id,
-        demand_id=bid.demand_id,
-        use=bid.use,
-        quantity_t=qty.total_t,
-        price_cny_t=data.price_cny_t,
-        tonnes_per_month=qty.tonnes_per_month,
-        term_months=qty.term_months,
-        delivery_from=delivery_from,
-        delivery_until=delivery_until,
-        expires_at=data.expires_at or now + timedelta(days=DEFAULT_BID_DAYS),
-        note=data.note.strip(),
-        created_by_user_id=user.id or 0,
-    )
-    session.add(offer)
-    await session.flush()
-    await record(
-        session, "bid", offer.id, "countered_with", actor, None, snapshot(offer, BID_FIELDS)
-    )
-    return offer
-
-
 async def list_bids(
     session: AsyncSession,
     user: User,
@@ -358,8 +192,9 @@ async def list_bids(
     status: str | None,
     page: int,
     page_size: int,
-) -> list[tuple[Bid, Tender | None]]:
-    """Bids the user may see (see :func:`visible_bid`), newest first."""
+) -> tuple[list[tuple[Bid, Tender | None]], int]:
+    """One page of the bids the user may see (see :func:`visible_bid`), newest first, each
+    with its tender, and how many there are in all."""
     if status is not None and status not in BID_STATUSES:
         raise Invalid("status", f"must be one of {', '.join(BID_STATUSES)}")
     mine = await member_org_ids(session, user)
@@ -376,15 +211,18 @@ async def list_bids(
         conds.append(Bid.listing_id == listing_id)
     if status is not None:
         conds.append(Bid.status == status)
+    of_tender = col(Tender.id) == col(Bid.tender_id)
     stmt = (
         select(Bid, Tender)
-        .outerjoin(Tender, col(Tender.id) == col(Bid.tender_id))
+        .outerjoin(Tender, of_tender)
         .where(*conds)
         .order_by(col(Bid.id).desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    return [(b, t) for b, t in (await session.exec(stmt)).all()]
+    count = select(func.count()).select_from(Bid).outerjoin(Tender, of_tender).where(*conds)
+    total = (await session.exec(count)).one()
+    return [(b, t) for b, t in (await session.exec(stmt)).all()], total
 
 
 async def expire_due_bids(session: AsyncSession, now: datetime) -> list[int]:
@@ -396,7 +234,7 @@ async def expire_due_bids(session: AsyncSession, now: datetime) -> list[int]:
     expired: list[int] = []
     for bid in (await session.exec(stmt)).all():
         try:
-            await _claim(session, bid, "expired", SYSTEM, "expired", now)
+            await claim(session, bid, "expired", SYSTEM, "expired", now)
         except Conflict:
             continue
         expired.append(bid.id or 0)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +24,7 @@ from market.core.audit import Actor, record, snapshot
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.listings import readable_listing
 from market.offers.models import Listing
-from market.trading.models import Deal, Shipment, Tender
+from market.trading.models import DEAL_STATUSES, Deal, Shipment, Tender
 from market.trading.parties import Buyer
 from market.trading.stock import release, reserve
 
@@ -202,7 +202,11 @@ async def list_deals(
     listing_id: int | None,
     page: int,
     page_size: int,
-) -> list[Deal]:
+) -> tuple[list[Deal], int]:
+    """One page of the deals the viewer is a party to (regulators: all), newest first, and
+    how many there are in all."""
+    if status is not None and status not in DEAL_STATUSES:
+        raise Invalid("status", f"must be one of {', '.join(DEAL_STATUSES)}")
     conds: list[Any] = []
     if not sees_everything(viewer):
         mine = await member_org_ids(session, viewer)
@@ -218,7 +222,8 @@ async def list_deals(
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    return list((await session.exec(stmt)).all())
+    total = (await session.exec(select(func.count()).select_from(Deal).where(*conds))).one()
+    return list((await session.exec(stmt)).all()), total
 
 
 async def settle_short(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
@@ -18,11 +18,18 @@ from market.core.db import JSONType, tonnes, yuan
 
 #: pending → accepted | rejected | countered | withdrawn | expired | lost (a tender bid that
 #: did not win). Only "pending" can change; the rest are final.
-BID_STATUSES = ("pending", "accepted", "rejected", "countered", "withdrawn", "expired", "lost")
-TENDER_STATUSES = ("open", "closed")
-TENDER_OUTCOMES = ("awarded", "unsold")
-DEAL_STATUSES = ("active", "completed", "cancelled")
-SHIPMENT_STATUSES = ("dispatched", "received", "disputed")
+BidStatus = Literal["pending", "accepted", "rejected", "countered", "withdrawn", "expired", "lost"]
+TenderStatus = Literal["open", "closed"]
+TenderOutcome = Literal["awarded", "unsold"]
+DealStatus = Literal["active", "completed", "cancelled"]
+ShipmentStatus = Literal["dispatched", "received", "disputed"]
+#: The same vocabularies as tuples, for checks and messages (one source: the Literals above,
+#: which the API's response models use).
+BID_STATUSES: tuple[str, ...] = get_args(BidStatus)
+TENDER_STATUSES: tuple[str, ...] = get_args(TenderStatus)
+TENDER_OUTCOMES: tuple[str, ...] = get_args(TenderOutcome)
+DEAL_STATUSES: tuple[str, ...] = get_args(DealStatus)
+SHIPMENT_STATUSES: tuple[str, ...] = get_args(ShipmentStatus)
 
 
 class Tender(SQLModel, table=True):

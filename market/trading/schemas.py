@@ -1,17 +1,31 @@
-"""Request bodies for trading: bids, counters, buying, tenders, shipments and receipts.
+"""Request and response bodies for trading: bids, counters, buying, tenders, deals,
+shipments, receipts and the audit trail.
 
-Weights are :data:`Tonnes` (> 0, to the kilogram), so a negative or zero weighbridge figure
-is a 422 naming the field before any service runs. Times must carry a UTC offset.
+Requests: weights are :data:`Tonnes` (> 0, to the kilogram), so a negative or zero
+weighbridge figure is a 422 naming the field before any service runs. Times must carry a UTC
+offset. Each command's body converts to its service's input object (``BidIn`` →
+``BidInput``, …) field for field.
+
+Responses are built by ``market.trading.views``: tonnes to the kilogram and yuan to the fen as
+decimal strings, times in UTC. What a viewer may not see (an anonymous producer, a tender's
+reserve price) is null, never absent.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
+from litestar.params import QueryParameter
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from market.core.schemas import Body, Tonnes, Yuan
+from market.core.schemas import Body, Out, Tonnes, Yuan
+from market.trading.models import BidStatus, DealStatus, ShipmentStatus, TenderOutcome, TenderStatus
+
+#: Paging of the trading lists (``Page`` envelopes): 1-based page, at most 200 a page.
+PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=200)]
 
 Months = Annotated[int, Field(ge=1, le=120, description="term of a standing contract")]
 Use = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -84,3 +98,157 @@ class ShipmentIn(Body):
 class ReceiveIn(Body):
     received_t: Tonnes
     received_at: AwareDatetime | None = None
+
+
+# --- Responses -------------------------------------------------------------------------------
+
+
+class TradeTermsBase(Out):
+    """What an offer or a deal trades: the lot, the buyer's purpose, quantity, price, dates."""
+
+    listing_id: int
+    demand_id: int | None
+    use: str | None
+    quantity_t: Decimal
+    price_cny_t: Decimal
+    tonnes_per_month: Annotated[Decimal | None, Field(description="standing contracts only")]
+    term_months: int | None
+    delivery_from: date | None
+    delivery_until: date | None
+
+
+class BidOut(TradeTermsBase):
+    """A bid or counter-offer as one of its parties (or a regulator) sees it."""
+
+    id: int
+    kind: Literal["bid", "counter"]
+    tender_id: Annotated[int | None, Field(description="set for a sealed tender bid")]
+    tender_closes_at: datetime | None
+    parent_id: Annotated[int | None, Field(description="the offer a counter answers")]
+    buyer_org_id: int
+    seller_org_id: Annotated[
+        int | None, Field(description="null while the producer is anonymous to you (no deal yet)")
+    ]
+    offered_by: Literal["buyer", "seller"]
+    buyer_site_id: int
+    expires_at: datetime
+    status: BidStatus
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DealPartyOut(Out):
+    """A party to a deal."""
+
+    id: int
+    name: str
+    kind: str
+
+
+class DealSiteOut(Out):
+    """A deal's loading or receiving site, in full (both parties know each other)."""
+
+    id: int
+    name: str
+    address: str
+    lon: float
+    lat: float
+    district_code: str | None
+
+
+class DealOut(TradeTermsBase):
+    """An agreed trade with both parties and both sites; its tonnes are held until delivered."""
+
+    id: int
+    bid_id: int | None
+    tender_id: int | None
+    seller: DealPartyOut | None
+    buyer: DealPartyOut | None
+    seller_site: DealSiteOut | None
+    buyer_site: DealSiteOut | None
+    material_code: str
+    delivered_t: Decimal
+    terms: Annotated[
+        dict[str, Any], Field(description="how it came about: source bid | counter | buy | tender")
+    ]
+    status: DealStatus
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class ShipmentOut(Out):
+    """One lorry load of a deal: weighed at dispatch and, once received, on arrival."""
+
+    id: int
+    deal_id: int
+    vehicle_plate: str
+    carrier: str
+    manifest_no: Annotated[str | None, Field(description="transfer manifest (转移联单) number")]
+    dispatched_t: Decimal
+    dispatched_at: datetime
+    due_at: datetime
+    received_t: Decimal | None
+    received_at: datetime | None
+    discrepancy_pct: Annotated[
+        Decimal | None, Field(description="(received − dispatched) ÷ dispatched × 100")
+    ]
+    status: ShipmentStatus
+    overdue: bool
+
+
+class DealDetailOut(DealOut):
+    """A deal with its shipments, oldest first."""
+
+    shipments: list[ShipmentOut]
+
+
+class AcceptedOut(Out):
+    """The accepted offer and the deal it made."""
+
+    bid: BidOut
+    deal: DealOut
+
+
+class TenderOut(Out):
+    """A sealed tender of a listing's lot; the reserve price is shown to the producer and
+    regulators only."""
+
+    id: int
+    listing_id: int
+    quantity_t: Decimal
+    reserve_price_cny_t: Annotated[
+        Decimal | None, Field(description="null unless you are the producer or a regulator")
+    ]
+    closes_at: datetime
+    status: TenderStatus
+    outcome: TenderOutcome | None
+    winning_bid_id: int | None
+    deal_id: int | None
+    closed_at: datetime | None
+
+
+AuditedEntity = Literal["listing", "bid", "tender", "deal", "shipment"]
+
+
+class AuditEventOut(Out):
+    """One recorded change: who acted (null for the system, or for an anonymous producer),
+    when, and the changed fields before and after."""
+
+    id: int
+    entity: AuditedEntity
+    entity_id: int
+    action: str
+    actor_user_id: int | None
+    actor_org_id: int | None
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditTrailOut(Out):
+    """The audit trail of one entity, oldest event first."""
+
+    entity: AuditedEntity
+    id: int
+    events: list[AuditEventOut]

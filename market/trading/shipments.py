@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,6 +60,9 @@ _SHIPMENTS = metadata.tables["shipments"]
 
 @dataclass(frozen=True)
 class DispatchInput:
+    """A load leaving the producer: the lorry, its carrier, the manifest (hazardous waste)
+    and the dispatch weighbridge's tonnes."""
+
     vehicle_plate: str
     carrier: str
     dispatched_t: Decimal
@@ -176,17 +179,25 @@ def discrepancy_pct(dispatched_t: Decimal, received_t: Decimal) -> Decimal:
     return ((received_t - dispatched_t) / dispatched_t * 100).quantize(_PCT)
 
 
+@dataclass(frozen=True)
+class ReceiptInput:
+    """A load's arrival: the receiving weighbridge's tonnes and when (default: now)."""
+
+    received_t: Decimal
+    received_at: datetime | None = None
+
+
 async def receive(
     session: AsyncSession,
     user: User,
     settings: Settings,
     shipment_id: int,
-    received_t: Decimal,
-    received_at: datetime | None = None,
+    data: ReceiptInput,
     now: datetime | None = None,
 ) -> Shipment:
     """The buyer confirms a load with its own weighbridge tonnes, exactly once."""
     now = now or datetime.now(UTC)
+    received_t = data.received_t
     shipment = await visible_shipment(session, user, shipment_id)
     deal = await session.get(Deal, shipment.deal_id)
     assert deal is not None
@@ -194,7 +205,7 @@ async def receive(
         raise Forbidden("only the receiving organisation (the buyer) can confirm receipt")
     if shipment.status != "dispatched":
         raise Conflict(f"shipment {shipment_id} was already received ({shipment.status})")
-    received_at = received_at or now
+    received_at = data.received_at or now
     _check_time("received_at", received_at, deal, now)
     if received_at < shipment.dispatched_at:
         raise Invalid("received_at", "is before the shipment was dispatched")
@@ -300,7 +311,9 @@ async def list_shipments(
     deal_id: int | None,
     page: int,
     page_size: int,
-) -> list[Shipment]:
+) -> tuple[list[Shipment], int]:
+    """One page of the shipments of the user's deals (regulators: all), newest first, and
+    how many there are in all."""
     if status is not None and status not in SHIPMENT_STATUSES:
         raise Invalid("status", f"must be one of {', '.join(SHIPMENT_STATUSES)}")
     conds: list[Any] = []
@@ -313,12 +326,15 @@ async def list_shipments(
         conds.append(Shipment.overdue == overdue)
     if deal_id is not None:
         conds.append(Shipment.deal_id == deal_id)
+    on_deal = col(Deal.id) == col(Shipment.deal_id)
     stmt = (
         select(Shipment)
-        .join(Deal, col(Deal.id) == col(Shipment.deal_id))
+        .join(Deal, on_deal)
         .where(*conds)
         .order_by(col(Shipment.id).desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    return list((await session.exec(stmt)).all())
+    count = select(func.count()).select_from(Shipment).join(Deal, on_deal).where(*conds)
+    total = (await session.exec(count)).one()
+    return list((await session.exec(stmt)).all()), total

@@ -10,9 +10,9 @@ however many closers race (the app's background task in every process, cron runn
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -20,7 +20,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import User
-from market.core import decimals as dec
 from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
 from market.core.errors import Conflict, Invalid, NotFound
@@ -51,20 +50,27 @@ _TENDERS = metadata.tables["tenders"]
 _BIDS = metadata.tables["bids"]
 
 
+@dataclass(frozen=True)
+class TenderInput:
+    """Opening a tender: when it closes and the lowest price per tonne the producer takes
+    (negative: the highest fee it pays)."""
+
+    closes_at: datetime
+    reserve_price_cny_t: Decimal
+
+
 async def open_new_tender(
     session: AsyncSession,
     user: User,
     listing_id: int,
-    *,
-    closes_at: datetime,
-    reserve_price_cny_t: Decimal,
+    data: TenderInput,
     now: datetime | None = None,
 ) -> Tender:
     """Put what is available of an open listing to sealed tender (members of the producer)."""
     now = now or datetime.now(UTC)
     listing = await owned_listing(session, user, listing_id)
     check_tradable(listing, china_date(now))
-    if closes_at <= now:
+    if data.closes_at <= now:
         raise Invalid("closes_at", "must be in the future")
     if listing.available_t <= 0:
         raise Conflict(f"listing {listing_id} has nothing left to put to tender")
@@ -75,8 +81,8 @@ async def open_new_tender(
         listing_id=listing_id,
         seller_org_id=listing.organization_id,
         quantity_t=listing.available_t,
-        reserve_price_cny_t=reserve_price_cny_t,
-        closes_at=closes_at,
+        reserve_price_cny_t=data.reserve_price_cny_t,
+        closes_at=data.closes_at,
         created_by_user_id=user.id or 0,
     )
     session.add(tender)
@@ -206,18 +212,3 @@ async def due_tender_ids(session: AsyncSession, now: datetime) -> list[int]:
         .order_by(col(Tender.id))
     )
     return [i for i in (await session.exec(stmt)).all() if i is not None]
-
-
-def tender_view(tender: Tender, *, with_reserve: bool) -> dict[str, Any]:
-    return {
-        "id": tender.id,
-        "listing_id": tender.listing_id,
-        "quantity_t": dec.t(tender.quantity_t),
-        "reserve_price_cny_t": dec.cny(tender.reserve_price_cny_t) if with_reserve else None,
-        "closes_at": tender.closes_at,
-        "status": tender.status,
-        "outcome": tender.outcome,
-        "winning_bid_id": tender.winning_bid_id,
-        "deal_id": tender.deal_id,
-        "closed_at": tender.closed_at,
-    }

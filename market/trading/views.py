@@ -1,14 +1,15 @@
-"""What the API shows of bids, deals and shipments.
+"""What the API shows of bids, deals, shipments and tenders: the response models, built here.
 
 Bids: the buyer is never anonymous (it is the one asking), but the seller stays anonymous to
 a bidder until the two have a deal, as on the listing itself. Deals: both parties in full.
+Tenders: the reserve price is the producer's secret (and the regulator's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from decimal import Decimal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,15 +19,24 @@ from market.accounts.models import Organization, Site, User
 from market.core import decimals as dec
 from market.trading.models import Bid, Deal, Shipment, Tender
 from market.trading.parties import dealt_listing_ids
+from market.trading.schemas import (
+    BidOut,
+    DealDetailOut,
+    DealOut,
+    DealPartyOut,
+    DealSiteOut,
+    ShipmentOut,
+    TenderOut,
+)
 
 
-def _opt_t(value: Any) -> Any:
+def _opt_t(value: Decimal | None) -> Decimal | None:
     return None if value is None else dec.t(value)
 
 
 async def bid_views(
     session: AsyncSession, viewer: User, rows: Sequence[tuple[Bid, Tender | None]]
-) -> list[dict[str, Any]]:
+) -> list[BidOut]:
     mine = await member_org_ids(session, viewer)
     dealt = await dealt_listing_ids(session, mine, {b.listing_id for b, _ in rows})
     now = datetime.now(UTC)
@@ -39,58 +49,60 @@ async def bid_views(
 
 def bid_view(
     bid: Bid, tender: Tender | None, *, show_seller: bool, now: datetime | None = None
-) -> dict[str, Any]:
+) -> BidOut:
     now = now or datetime.now(UTC)
     status = bid.status
     if status == "pending" and bid.tender_id is None and bid.expires_at <= now:
         status = "expired"
-    return {
-        "id": bid.id,
-        "kind": "counter" if bid.parent_id else "bid",
-        "listing_id": bid.listing_id,
-        "tender_id": bid.tender_id,
-        "tender_closes_at": tender.closes_at if tender else None,
-        "parent_id": bid.parent_id,
-        "buyer_org_id": bid.buyer_org_id,
-        "seller_org_id": bid.seller_org_id if show_seller else None,
-        "offered_by": "buyer" if bid.offered_by_org_id == bid.buyer_org_id else "seller",
-        "buyer_site_id": bid.buyer_site_id,
-        "demand_id": bid.demand_id,
-        "use": bid.use,
-        "quantity_t": dec.t(bid.quantity_t),
-        "price_cny_t": dec.cny(bid.price_cny_t),
-        "tonnes_per_month": _opt_t(bid.tonnes_per_month),
-        "term_months": bid.term_months,
-        "delivery_from": bid.delivery_from,
-        "delivery_until": bid.delivery_until,
-        "expires_at": bid.expires_at,
-        "status": status,
-        "note": bid.note,
-        "created_at": bid.created_at,
-        "updated_at": bid.updated_at,
-    }
+    return BidOut.model_validate(
+        {
+            "id": bid.id,
+            "kind": "counter" if bid.parent_id else "bid",
+            "listing_id": bid.listing_id,
+            "tender_id": bid.tender_id,
+            "tender_closes_at": tender.closes_at if tender else None,
+            "parent_id": bid.parent_id,
+            "buyer_org_id": bid.buyer_org_id,
+            "seller_org_id": bid.seller_org_id if show_seller else None,
+            "offered_by": "buyer" if bid.offered_by_org_id == bid.buyer_org_id else "seller",
+            "buyer_site_id": bid.buyer_site_id,
+            "demand_id": bid.demand_id,
+            "use": bid.use,
+            "quantity_t": dec.t(bid.quantity_t),
+            "price_cny_t": dec.cny(bid.price_cny_t),
+            "tonnes_per_month": _opt_t(bid.tonnes_per_month),
+            "term_months": bid.term_months,
+            "delivery_from": bid.delivery_from,
+            "delivery_until": bid.delivery_until,
+            "expires_at": bid.expires_at,
+            "status": status,
+            "note": bid.note,
+            "created_at": bid.created_at,
+            "updated_at": bid.updated_at,
+        }
+    )
 
 
-def _org(org: Organization | None) -> dict[str, Any] | None:
-    return None if org is None else {"id": org.id, "name": org.name, "kind": org.kind}
+def _org(org: Organization | None) -> DealPartyOut | None:
+    return None if org is None else DealPartyOut.model_validate(org)
 
 
-def _site(site: Site | None) -> dict[str, Any] | None:
+def _site(site: Site | None) -> DealSiteOut | None:
     if site is None:
         return None
-    return {
-        "id": site.id,
-        "name": site.name,
-        "address": site.address,
-        "lon": round(site.lon, 6),
-        "lat": round(site.lat, 6),
-        "district_code": site.district_code,
-    }
+    return DealSiteOut.model_validate(
+        {
+            "id": site.id,
+            "name": site.name,
+            "address": site.address,
+            "lon": round(site.lon, 6),
+            "lat": round(site.lat, 6),
+            "district_code": site.district_code,
+        }
+    )
 
 
-async def deal_views(
-    session: AsyncSession, deals: Sequence[Deal], *, with_shipments: bool = False
-) -> list[dict[str, Any]]:
+async def deal_views(session: AsyncSession, deals: Sequence[Deal]) -> list[DealOut]:
     """Deals with both parties and both sites in full (the viewer is a party or regulator)."""
     if not deals:
         return []
@@ -105,60 +117,78 @@ async def deal_views(
     sites = {
         s.id: s for s in (await session.exec(select(Site).where(col(Site.id).in_(site_ids)))).all()
     }
-    shipments: dict[int, list[dict[str, Any]]] = {}
-    if with_shipments:
-        stmt = (
-            select(Shipment)
-            .where(col(Shipment.deal_id).in_([d.id for d in deals]))
-            .order_by(col(Shipment.id))
+    return [
+        DealOut.model_validate(
+            {
+                "id": d.id,
+                "listing_id": d.listing_id,
+                "bid_id": d.bid_id,
+                "tender_id": d.tender_id,
+                "demand_id": d.demand_id,
+                "seller": _org(orgs.get(d.seller_org_id)),
+                "buyer": _org(orgs.get(d.buyer_org_id)),
+                "seller_site": _site(sites.get(d.seller_site_id)),
+                "buyer_site": _site(sites.get(d.buyer_site_id)),
+                "material_code": d.material_code,
+                "use": d.use,
+                "quantity_t": dec.t(d.quantity_t),
+                "delivered_t": dec.t(d.delivered_t),
+                "price_cny_t": dec.cny(d.price_cny_t),
+                "tonnes_per_month": _opt_t(d.tonnes_per_month),
+                "term_months": d.term_months,
+                "delivery_from": d.delivery_from,
+                "delivery_until": d.delivery_until,
+                "terms": dict(d.terms),
+                "status": d.status,
+                "created_at": d.created_at,
+                "completed_at": d.completed_at,
+            }
         )
-        for s in (await session.exec(stmt)).all():
-            shipments.setdefault(s.deal_id, []).append(shipment_view(s))
-    views = []
-    for d in deals:
-        view: dict[str, Any] = {
-            "id": d.id,
-            "listing_id": d.listing_id,
-            "bid_id": d.bid_id,
-            "tender_id": d.tender_id,
-            "demand_id": d.demand_id,
-            "seller": _org(orgs.get(d.seller_org_id)),
-            "buyer": _org(orgs.get(d.buyer_org_id)),
-            "seller_site": _site(sites.get(d.seller_site_id)),
-            "buyer_site": _site(sites.get(d.buyer_site_id)),
-            "material_code": d.material_code,
-            "use": d.use,
-            "quantity_t": dec.t(d.quantity_t),
-            "delivered_t": dec.t(d.delivered_t),
-            "price_cny_t": dec.cny(d.price_cny_t),
-            "tonnes_per_month": _opt_t(d.tonnes_per_month),
-            "term_months": d.term_months,
-            "delivery_from": d.delivery_from,
-            "delivery_until": d.delivery_until,
-            "terms": dict(d.terms),
-            "status": d.status,
-            "created_at": d.created_at,
-            "completed_at": d.completed_at,
+        for d in deals
+    ]
+
+
+async def deal_detail(session: AsyncSession, deal: Deal) -> DealDetailOut:
+    """One deal as :func:`deal_views` shows it, with its shipments oldest first."""
+    (view,) = await deal_views(session, [deal])
+    stmt = select(Shipment).where(Shipment.deal_id == deal.id).order_by(col(Shipment.id))
+    loads = [shipment_view(s) for s in (await session.exec(stmt)).all()]
+    return DealDetailOut(**dict(view), shipments=loads)
+
+
+def shipment_view(s: Shipment) -> ShipmentOut:
+    return ShipmentOut.model_validate(
+        {
+            "id": s.id,
+            "deal_id": s.deal_id,
+            "vehicle_plate": s.vehicle_plate,
+            "carrier": s.carrier,
+            "manifest_no": s.manifest_no,
+            "dispatched_t": dec.t(s.dispatched_t),
+            "dispatched_at": s.dispatched_at,
+            "due_at": s.due_at,
+            "received_t": _opt_t(s.received_t),
+            "received_at": s.received_at,
+            "discrepancy_pct": s.discrepancy_pct,
+            "status": s.status,
+            "overdue": s.overdue,
         }
-        if with_shipments:
-            view["shipments"] = shipments.get(d.id or 0, [])
-        views.append(view)
-    return views
+    )
 
 
-def shipment_view(s: Shipment) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "deal_id": s.deal_id,
-        "vehicle_plate": s.vehicle_plate,
-        "carrier": s.carrier,
-        "manifest_no": s.manifest_no,
-        "dispatched_t": dec.t(s.dispatched_t),
-        "dispatched_at": s.dispatched_at,
-        "due_at": s.due_at,
-        "received_t": _opt_t(s.received_t),
-        "received_at": s.received_at,
-        "discrepancy_pct": s.discrepancy_pct,
-        "status": s.status,
-        "overdue": s.overdue,
-    }
+def tender_view(tender: Tender, *, with_reserve: bool) -> TenderOut:
+    reserve = dec.cny(tender.reserve_price_cny_t) if with_reserve else None
+    return TenderOut.model_validate(
+        {
+            "id": tender.id,
+            "listing_id": tender.listing_id,
+            "quantity_t": dec.t(tender.quantity_t),
+            "reserve_price_cny_t": reserve,
+            "closes_at": tender.closes_at,
+            "status": tender.status,
+            "outcome": tender.outcome,
+            "winning_bid_id": tender.winning_bid_id,
+            "deal_id": tender.deal_id,
+            "closed_at": tender.closed_at,
+        }
+    )
