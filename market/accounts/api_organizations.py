@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import get, post
 from litestar.params import FromPath, JSONBody
 
@@ -13,12 +11,24 @@ from market.accounts import sites
 from market.accounts.access import membership_role, require_member, sees_everything
 from market.accounts.deps import CurrentUser
 from market.accounts.models import Organization, Site
-from market.accounts.schemas import MemberIn, OrganizationIn, SiteIn
+from market.accounts.schemas import (
+    CreatedOrganizationOut,
+    MemberIn,
+    MemberOut,
+    MembershipOut,
+    OrganizationDetailOut,
+    OrganizationIn,
+    OrganizationOut,
+    SiteIn,
+    SiteOut,
+)
 from market.core.deps import Db, SiteLocator
+from market.core.openapi import problems
+from market.core.schemas import Page
 
 
-def org_view(org: Organization, *, private: bool) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def _public(org: Organization) -> dict[str, object]:
+    return {
         "id": org.id,
         "name": org.name,
         "uscc": org.uscc,
@@ -27,90 +37,101 @@ def org_view(org: Organization, *, private: bool) -> dict[str, Any]:
         "district_name": DISTRICT_NAMES.get(org.district_code),
         "miit_listed": org.miit_listed,
     }
-    if private:
-        view["webhook_url"] = org.webhook_url
-    return view
 
 
-def site_view(site: Site) -> dict[str, Any]:
-    return {
-        "id": site.id,
-        "organization_id": site.organization_id,
-        "name": site.name,
-        "address": site.address,
-        "lon": round(site.lon, 6),
-        "lat": round(site.lat, 6),
-        "crs": "wgs84",
-        "district_code": site.district_code,
-        "district_name": DISTRICT_NAMES.get(site.district_code or ""),
-        "park_code": site.park_code,
-    }
+def site_out(site: Site) -> SiteOut:
+    return SiteOut.model_validate(
+        {
+            "id": site.id,
+            "organization_id": site.organization_id,
+            "name": site.name,
+            "address": site.address,
+            "lon": round(site.lon, 6),
+            "lat": round(site.lat, 6),
+            "district_code": site.district_code,
+            "district_name": DISTRICT_NAMES.get(site.district_code or ""),
+            "park_code": site.park_code,
+        }
+    )
 
 
 @post(
     "/organizations",
     tags=["organizations"],
     summary="Register an organisation; you become its admin",
+    responses=problems(403, 409),
 )
 async def create_organization(
     data: JSONBody[OrganizationIn], user: CurrentUser, db: Db
-) -> dict[str, Any]:
-    org = await orgs.create_organization(
-        db, user, name=data.name, uscc=data.uscc, kind=data.kind, district_code=data.district_code
-    )
-    return org_view(org, private=True) | {"role": "admin"}
+) -> CreatedOrganizationOut:
+    org = await orgs.create_organization(db, user, orgs.OrganizationInput(**data.model_dump()))
+    return CreatedOrganizationOut.model_validate(_public(org) | {"webhook_url": org.webhook_url})
 
 
-@get("/organizations/{org_id:int}", tags=["organizations"])
-async def get_organization(org_id: FromPath[int], user: CurrentUser, db: Db) -> dict[str, Any]:
+@get(
+    "/organizations/{org_id:int}",
+    tags=["organizations"],
+    summary="An organisation; its members and regulators also see its members and webhook",
+)
+async def get_organization(
+    org_id: FromPath[int], user: CurrentUser, db: Db
+) -> OrganizationDetailOut | OrganizationOut:
     org = await orgs.get_organization(db, org_id)
-    role = await membership_role(db, user, org_id)
-    view = org_view(org, private=role is not None or sees_everything(user))
-    if role is not None or sees_everything(user):
-        view["members"] = [
+    if await membership_role(db, user, org_id) is None and not sees_everything(user):
+        return OrganizationOut.model_validate(_public(org))
+    members = [
+        MemberOut.model_validate(
             {"user_id": u.id, "email": u.email, "display_name": u.display_name, "role": m.role}
-            for m, u in await orgs.members(db, org_id)
-        ]
-    return view
+        )
+        for m, u in await orgs.members(db, org_id)
+    ]
+    return OrganizationDetailOut.model_validate(
+        _public(org) | {"webhook_url": org.webhook_url, "members": members}
+    )
 
 
 @post(
     "/organizations/{org_id:int}/members",
     tags=["organizations"],
     summary="Add a member (org admins)",
+    responses=problems(403, 409),
 )
 async def add_member(
     org_id: FromPath[int], data: JSONBody[MemberIn], user: CurrentUser, db: Db
-) -> dict[str, Any]:
-    m = await orgs.add_member(db, user, org_id, data.email, data.role)
-    return {"organization_id": m.organization_id, "user_id": m.user_id, "role": m.role}
+) -> MembershipOut:
+    return MembershipOut.model_validate(
+        await orgs.add_member(db, user, org_id, data.email, data.role)
+    )
 
 
-@post("/organizations/{org_id:int}/sites", tags=["organizations"], summary="Add a site (members)")
+@post(
+    "/organizations/{org_id:int}/sites",
+    tags=["organizations"],
+    summary="Add a site (members)",
+    responses=problems(403),
+)
 async def create_site(
     org_id: FromPath[int], data: JSONBody[SiteIn], user: CurrentUser, db: Db, locate: SiteLocator
-) -> dict[str, Any]:
+) -> SiteOut:
     site = await sites.create_site(
-        db,
-        user,
-        org_id,
-        name=data.name,
-        address=data.address,
-        lon=data.lon,
-        lat=data.lat,
-        crs=data.crs,
-        locate=locate,
+        db, user, org_id, sites.SiteInput(**data.model_dump()), locate=locate
     )
-    return site_view(site)
+    return site_out(site)
 
 
-@get("/organizations/{org_id:int}/sites", tags=["organizations"])
-async def list_sites(org_id: FromPath[int], user: CurrentUser, db: Db) -> list[dict[str, Any]]:
+@get(
+    "/organizations/{org_id:int}/sites",
+    tags=["organizations"],
+    summary="An organisation's sites (its members and regulators)",
+    responses=problems(403),
+)
+async def list_sites(org_id: FromPath[int], user: CurrentUser, db: Db) -> Page[SiteOut]:
     """Members and regulators only: exact sites would undo the listings' anonymity."""
     await orgs.get_organization(db, org_id)
     if not sees_everything(user):
         await require_member(db, user, org_id)
-    return [site_view(s) for s in await sites.list_sites(db, org_id)]
+    items = [site_out(s) for s in await sites.list_sites(db, org_id)]
+    return Page[SiteOut](items=items, total=len(items), page=1, page_size=len(items))
 
 
 routes = [create_organization, get_organization, add_member, create_site, list_sites]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,14 +16,21 @@ from market.accounts.uscc import USCCError, validate_uscc
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 
+@dataclass(frozen=True)
+class OrganizationInput:
+    """What registering an organisation takes, from the API or the demo data."""
+
+    name: str
+    uscc: str
+    kind: str
+    district_code: str
+
+
 async def create_organization(
     session: AsyncSession,
     creator: User,
+    data: OrganizationInput,
     *,
-    name: str,
-    uscc: str,
-    kind: str,
-    district_code: str,
     allow_regulator: bool = False,
 ) -> Organization:
     """Create an organisation and make its creator the admin.
@@ -31,17 +39,18 @@ async def create_organization(
     grant themselves the right to read every organisation's data.
     """
     try:
-        code = validate_uscc(uscc)
+        code = validate_uscc(data.uscc)
     except USCCError as exc:
         raise Invalid("uscc", exc.reason) from exc
-    if kind not in ORG_KINDS:
+    if data.kind not in ORG_KINDS:
         raise Invalid("kind", f"must be one of {', '.join(ORG_KINDS)}")
-    if kind == "regulator" and not allow_regulator:
+    if data.kind == "regulator" and not allow_regulator:
         raise Forbidden("regulator organisations are created by the platform administrator")
-    if district_code not in DISTRICT_CODES:
+    if data.district_code not in DISTRICT_CODES:
         raise Invalid(
             "district_code",
-            f"unknown district {district_code!r}; Jingmen's are {', '.join(sorted(DISTRICT_CODES))}",
+            f"unknown district {data.district_code!r}; "
+            f"Jingmen's are {', '.join(sorted(DISTRICT_CODES))}",
         )
     taken = await session.exec(select(Organization.id).where(Organization.uscc == code))
     if taken.first() is not None:
@@ -50,10 +59,10 @@ async def create_organization(
             errors=[{"field": "uscc", "reason": "already registered"}],
         )
     org = Organization(
-        name=name.strip(),
+        name=data.name.strip(),
         uscc=code,
-        kind=kind,
-        district_code=district_code,
+        kind=data.kind,
+        district_code=data.district_code,
         webhook_secret=secrets.token_hex(16),
     )
     session.add(org)

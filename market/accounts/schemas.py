@@ -1,7 +1,9 @@
-"""Request and response bodies of accounts: users, logins, organisations, members, sites."""
+"""Request and response bodies of accounts: users, logins, organisations, members, sites,
+permits."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -22,16 +24,20 @@ class LoginIn(Body):
     password: Annotated[str, Field(max_length=200)]
 
 
+OrgKind = Literal["producer", "consumer", "recycler", "carrier", "regulator"]
+MemberRole = Literal["admin", "member"]
+
+
 class OrganizationIn(Body):
     name: Name
     uscc: Annotated[str, Field(description="统一社会信用代码, 18 characters (GB 32100)")]
-    kind: Literal["producer", "consumer", "recycler", "carrier", "regulator"]
+    kind: OrgKind
     district_code: Annotated[str, Field(description="county-level adcode, e.g. 420881 (钟祥市)")]
 
 
 class MemberIn(Body):
     email: Email
-    role: Literal["admin", "member"] = "member"
+    role: MemberRole = "member"
 
 
 class SiteIn(Body):
@@ -42,6 +48,23 @@ class SiteIn(Body):
     crs: Annotated[
         str, Field(description="wgs84 (default), gcj02 (Amap/Tencent), bd09 (Baidu), cgcs2000")
     ] = "wgs84"
+
+
+class PermitIn(Body):
+    kind: Annotated[
+        str,
+        Field(
+            min_length=2,
+            max_length=20,
+            description="waste code or category, e.g. HW31 or 900-052-31",
+        ),
+    ]
+    number: Annotated[str, Field(max_length=100)] = ""
+    valid_until: date
+
+
+class MiitIn(Body):
+    listed: bool
 
 
 class UserOut(Out):
@@ -62,13 +85,94 @@ class TokenOut(Out):
 
 
 class MyOrganizationOut(Out):
+    """One organisation of the logged-in user, with their role in it."""
+
     id: int
     name: str
     kind: str
-    role: Literal["admin", "member"]
+    role: MemberRole
 
 
 class MeOut(UserOut):
     """The logged-in user with the organisations they belong to and their role in each."""
 
     organizations: list[MyOrganizationOut]
+
+
+class OrganizationOut(Out):
+    """An organisation as every logged-in user sees it."""
+
+    id: int
+    name: str
+    uscc: str
+    kind: OrgKind
+    district_code: str
+    district_name: str | None
+    miit_listed: bool
+
+
+class OwnOrganizationOut(OrganizationOut):
+    """An organisation as its members (and regulators) see it: with its webhook URL."""
+
+    webhook_url: str | None
+
+
+class CreatedOrganizationOut(OwnOrganizationOut):
+    """A newly registered organisation; its creator is its admin."""
+
+    role: Literal["admin"] = "admin"
+
+
+class MemberOut(Out):
+    """A member of an organisation, shown to its members and regulators."""
+
+    user_id: int
+    email: str
+    display_name: str
+    role: MemberRole
+
+
+class OrganizationDetailOut(OwnOrganizationOut):
+    """An organisation with its members, for its members and regulators."""
+
+    members: list[MemberOut]
+
+
+class MembershipOut(Out):
+    """A membership just granted: who joined which organisation, as what."""
+
+    organization_id: int
+    user_id: int
+    role: MemberRole
+
+
+class SiteOut(Out):
+    """A site in WGS84 (6 decimals), with the district and park it lies in."""
+
+    id: int
+    organization_id: int
+    name: str
+    address: str
+    lon: float
+    lat: float
+    crs: Literal["wgs84"] = "wgs84"
+    district_code: str | None
+    district_name: str | None
+    park_code: str | None
+
+
+class PermitOut(Out):
+    """A hazardous-waste permit; ``valid`` is whether it has not yet expired today."""
+
+    id: int
+    kind: str
+    number: str
+    valid_until: date
+    valid: bool
+
+
+class MiitOut(Out):
+    """Whether an organisation is on the MIIT compliant battery-recycler list."""
+
+    organization_id: int
+    miit_listed: bool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,25 +26,32 @@ def site_point(lon: float, lat: float, crs: str) -> tuple[float, float]:
         raise Invalid(exc.field, exc.reason) from exc
 
 
+@dataclass(frozen=True)
+class SiteInput:
+    """A site as typed or pasted: coordinates in ``crs``, converted to WGS84 on creation."""
+
+    name: str
+    lon: float
+    lat: float
+    address: str = ""
+    crs: str = "wgs84"
+
+
 async def create_site(
     session: AsyncSession,
     actor: User,
     organization_id: int,
-    *,
-    name: str,
-    address: str,
-    lon: float,
-    lat: float,
-    crs: str = "wgs84",
+    data: SiteInput,
     locate: Locator | None = None,
 ) -> Site:
+    """Members add their organisation's sites; ``locate`` attributes district and park."""
     await get_organization(session, organization_id)
     await require_member(session, actor, organization_id)
-    wlon, wlat = site_point(lon, lat, crs)
+    wlon, wlat = site_point(data.lon, data.lat, data.crs)
     site = Site(
         organization_id=organization_id,
-        name=name.strip(),
-        address=address.strip(),
+        name=data.name.strip(),
+        address=data.address.strip(),
         lon=wlon,
         lat=wlat,
     )

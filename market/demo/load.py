@@ -14,9 +14,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.models import Organization, Permit, Site, User
-from market.accounts.organizations import create_organization
+from market.accounts.organizations import OrganizationInput, create_organization
 from market.accounts.service import create_user, normalise_email
-from market.accounts.sites import create_site
+from market.accounts.sites import SiteInput, create_site
 from market.demo.ledgers import load_demo_ledgers
 from market.demo.seed import DemoData, DemoOrg, DemoUser, build_demo
 from market.geo.regions import RegionLocator, load_locator
@@ -62,10 +62,7 @@ async def _load_org(
     created = await create_organization(
         session,
         admin,
-        name=org.name,
-        uscc=org.uscc,
-        kind=org.kind,
-        district_code=org.district_code,
+        OrganizationInput(org.name, org.uscc, org.kind, org.district_code),
         allow_regulator=True,
     )
     assert created.id is not None
@@ -86,10 +83,7 @@ async def _load_org(
             session,
             admin,
             created.id,
-            name=s.name,
-            address=s.address,
-            lon=s.lon,
-            lat=s.lat,
+            SiteInput(name=s.name, address=s.address, lon=s.lon, lat=s.lat),
             locate=locator.locate,
         )
         assert site.id is not None

@@ -115,7 +115,7 @@ async def test_sites_store_wgs84_and_get_their_district(client, actors: Actors) 
     site = r.json()
     assert site["crs"] == "wgs84" and site["lon"] == 112.3 and site["district_code"] == "420881"
     listed = (await client.get(f"/api/v1/organizations/{org['id']}/sites", headers=headers)).json()
-    assert [s["id"] for s in listed] == [site["id"]]
+    assert [s["id"] for s in listed["items"]] == [site["id"]]
 
 
 async def test_gcj02_site_is_converted_to_wgs84(client, actors: Actors) -> None:
@@ -150,7 +150,7 @@ async def test_site_bad_input(client, actors: Actors) -> None:
     r = await client.post(url, headers=headers, json={"name": "x", "lon": "east", "lat": 31})
     assert_problem(r, 422, "lon")
     listed = (await client.get(url, headers=headers)).json()
-    assert listed == []
+    assert listed["items"] == []
 
 
 async def test_only_members_manage_sites(client, actors: Actors) -> None:

@@ -256,7 +256,7 @@ async def test_hazardous_and_battery_lots_need_permits_or_miit(
         await client.get(
             f"/api/v1/organizations/{recyclers['licensed']['id']}/permits", headers=admin
         )
-    ).json()
+    ).json()["items"]
     assert [p["kind"] for p in permits] == ["HW31"]
     assert_problem(
         await client.get(

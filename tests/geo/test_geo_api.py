@@ -79,7 +79,8 @@ async def test_importing_parks_reattributes_existing_sites(
     )
     assert r.status_code == 200, r.text
     assert r.json() == {"kind": "park", "regions": 1, "sites_updated": 1, "codes": ["P-TEST"]}
-    sites = (await client.get(f"/api/v1/organizations/{org['id']}/sites", headers=headers)).json()
+    url = f"/api/v1/organizations/{org['id']}/sites"
+    sites = (await client.get(url, headers=headers)).json()["items"]
     assert sites[0]["park_code"] == "P-TEST" and sites[0]["district_code"] == "420881"
     park = (await client.get("/api/v1/geo/regions/P-TEST", headers=headers)).json()
     assert (
