@@ -265,3 +265,33 @@ async def test_accept_bad_input(market: Market) -> None:
     )
     assert_problem(r, 409, "available")
     assert (await market.get(f"/bids/{bid['id']}", seller)).json()["status"] == "pending"
+
+
+async def test_lists_are_pages_with_the_total(market: Market) -> None:
+    """Lists come in the one page envelope; ``total`` counts all the viewer may see, not this
+    page: for the producer, a sealed tender bid is not there to count."""
+    seller, buyer = await market.seller(), await market.buyer()
+    listing = await market.listing(seller)
+    for _ in range(3):
+        await market.ok_bid(listing["id"], buyer, quantity_t="10")
+    tendered = await market.listing(seller)
+    r = await market.client.post(
+        f"/api/v1/listings/{tendered['id']}/tender",
+        headers=seller.headers,
+        json={"closes_at": in_(hours=2), "reserve_price_cny_t": "20.00"},
+    )
+    assert r.status_code == 201, r.text
+    await market.ok_bid(tendered["id"], buyer)
+    page = (await market.get("/bids?page=2&page_size=2", seller)).json()
+    assert (page["total"], page["page"], page["page_size"], len(page["items"])) == (3, 2, 2, 1)
+    assert (await market.get("/bids", buyer)).json()["total"] == 4
+    stranger = await market.buyer()
+    assert (await market.get("/bids", stranger)).json()["total"] == 0
+    for _ in range(2):
+        await market.ok_buy(listing["id"], buyer, quantity_t="10")
+    deals = (await market.get("/deals?page_size=1", buyer)).json()
+    assert deals["total"] == 2 and len(deals["items"]) == 1
+    deal_id = deals["items"][0]["id"]
+    await market.ok_ship(deal_id, seller, dispatched_t="5")
+    loads = (await market.get(f"/shipments?deal_id={deal_id}", buyer)).json()
+    assert loads["total"] == 1 and loads["page"] == 1 and len(loads["items"]) == 1
