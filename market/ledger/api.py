@@ -2,72 +2,47 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromQuery, JSONBody, QueryParameter
-from pydantic import Field, StringConstraints
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromQuery, JSONBody
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
 from market.core.errors import Invalid
-from market.core.schemas import Body, Text
+from market.core.openapi import PROBLEM_JSON, problems
+from market.core.schemas import Page
 from market.ledger import importer as ledger_import
 from market.ledger import service as svc
 from market.ledger import views
-from market.ledger.service import LedgerEntry, check_filter
-
-Tonnes0 = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=3, allow_inf_nan=False)]
-Month = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-\d{2}$"),
-    Field(description="calendar month, China time: 2026-03"),
-]
-
-
-class LedgerIn(Body):
-    """One producer-month. Exchange receipts are added by the platform: never report them here."""
-
-    site_id: int
-    material_code: str
-    month: Month
-    generated_t: Tonnes0
-    stored_t: Tonnes0 = Decimal(0)
-    disposed_t: Tonnes0 = Decimal(0)
-    disposed_from_stockpile_t: Tonnes0 = Decimal(0)
-    used_inhouse_t: Tonnes0 = Decimal(0)
-    shipped_outside_exchange_t: Tonnes0 = Decimal(0)
-    utilised_from_stockpile_t: Tonnes0 = Decimal(0)
-    dumped_t: Tonnes0 = Decimal(0)
-    note: Text = ""
-
-    def entry(self) -> LedgerEntry:
-        year, month = (int(p) for p in self.month.split("-"))
-        tonnes = {
-            name: getattr(self, name)
-            for name in (
-                "generated_t",
-                "stored_t",
-                "disposed_t",
-                "disposed_from_stockpile_t",
-                "used_inhouse_t",
-                "shipped_outside_exchange_t",
-                "utilised_from_stockpile_t",
-                "dumped_t",
-            )
-        }
-        return LedgerEntry(self.site_id, self.material_code, year, month, tonnes, self.note)
+from market.ledger.schemas import (
+    ImportOut,
+    ImportProblem,
+    LedgerIn,
+    LedgerOut,
+    LedgerPageSize,
+    PageNumber,
+)
+from market.ledger.views import LedgerFilter
 
 
 @post(
     "/ledger",
     tags=["statistics"],
     summary="Report (or replace) one site's ledger for a material and month",
+    description="201 for a new month, 200 when it replaces the month's figures.",
+    responses={
+        200: ResponseSpec(LedgerOut, description="The month's figures were replaced"),
+        **problems(403),
+    },
 )
 async def record_ledger(
     data: JSONBody[LedgerIn], user: CurrentUser, db: Db, settings: AppSettings
-) -> Response[dict[str, Any]]:
+) -> Response[LedgerOut]:
     ledger, created = await svc.record_ledger(db, user, data.entry(), settings)
     view = (await views.ledger_views(db, [ledger], settings))[0]
     return Response(view, status_code=201 if created else 200)
@@ -82,13 +57,13 @@ async def list_ledgers(
     month: FromQuery[int | None] = None,
     site_id: FromQuery[int | None] = None,
     material: FromQuery[str | None] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-) -> dict[str, Any]:
-    check_filter(year, month)
-    rows = await views.list_ledgers(
-        db, user, year=year, month=month, site_id=site_id, material=material, limit=limit
-    )
-    return {"items": await views.ledger_views(db, rows, settings), "count": len(rows)}
+    page: PageNumber = 1,
+    page_size: LedgerPageSize = 200,
+) -> Page[LedgerOut]:
+    f = LedgerFilter(year, month, site_id, material)
+    rows, total = await views.list_ledgers(db, user, f, page, page_size)
+    items = await views.ledger_views(db, rows, settings)
+    return Page[LedgerOut](items=items, total=total, page=page, page_size=page_size)
 
 
 async def _upload(request: Request[Any, Any, Any]) -> bytes:
@@ -110,6 +85,40 @@ async def _upload(request: Request[Any, Any, Any]) -> bytes:
     )
 
 
+#: A rejected file: the 422 names the spreadsheet row of each problem.
+_IMPORT_REJECTED = ResponseSpec(
+    data_container=ImportProblem,
+    description="The file was rejected and nothing was imported: `errors` has one entry per "
+    "problem with the spreadsheet `row` (header = 1), `field` and `reason`",
+    media_type=PROBLEM_JSON,
+    generate_examples=False,
+)
+
+
+_FILE = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+
+
+@dataclass
+class _ImportOperation(Operation):
+    """The import reads the request itself (a form or a raw file), so say what it accepts."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={"file": _FILE},
+                        required=["file"],
+                    )
+                ),
+                "text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                ledger_import.XLSX_MEDIA_TYPE: OpenAPIMediaType(schema=_FILE),
+            },
+        )
+
+
 @post(
     "/ledger/import",
     tags=["statistics"],
@@ -121,13 +130,15 @@ async def _upload(request: Request[Any, Any, Any]) -> bytes:
         "spreadsheet row, header = 1), `field`, `reason`. Re-importing a month replaces it."
     ),
     status_code=201,
+    responses={**problems(400, 413), 422: _IMPORT_REJECTED},
+    operation_class=_ImportOperation,
 )
 async def import_ledgers(
     request: Request[Any, Any, Any], user: CurrentUser, db: Db, settings: AppSettings
-) -> dict[str, Any]:
+) -> ImportOut:
     content = await _upload(request)
     result = await ledger_import.import_file(db, user, content, settings)
-    return {"rows": result.rows, "created": result.created, "replaced": result.replaced}
+    return ImportOut.model_validate(result)
 
 
 @get(

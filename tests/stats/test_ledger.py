@@ -44,7 +44,7 @@ async def test_report_then_replace_a_month(client, actors: Actors) -> None:
     assert again.status_code == 200, again.text
     assert again.json()["id"] == first["id"] and again.json()["generated_t"] == "1010.000"
     listed = (await client.get(URL, headers=headers, params={"year": 2025})).json()
-    assert listed["count"] == 1 and listed["items"][0]["stored_t"] == "610.000"
+    assert listed["total"] == 1 and listed["items"][0]["stored_t"] == "610.000"
 
 
 async def test_ledger_bad_input(client, actors: Actors) -> None:
@@ -75,7 +75,7 @@ async def test_ledger_bad_input(client, actors: Actors) -> None:
         r = await client.post(URL, headers=headers, json=body)
         problem = assert_problem(r, 422, field, reason)
         assert any(e["field"].endswith(field) for e in problem["errors"]), problem
-    assert (await client.get(URL, headers=headers)).json()["count"] == 0
+    assert (await client.get(URL, headers=headers)).json()["total"] == 0
 
 
 async def test_shipped_tonnes_reported_as_in_house_are_rejected(
@@ -114,8 +114,8 @@ async def test_only_members_of_the_site_owner_report(
     )
     assert_problem(await client.post(URL, json=balanced(site["id"])), 401)
     await post_ledger(client, headers, balanced(site["id"]))
-    assert (await client.get(URL, headers=other)).json()["count"] == 0
-    assert (await client.get(URL, headers=regulator)).json()["count"] == 1
+    assert (await client.get(URL, headers=other)).json()["total"] == 0
+    assert (await client.get(URL, headers=regulator)).json()["total"] == 1
 
 
 async def test_ledger_list_rejects_impossible_months(client, actors) -> None:
