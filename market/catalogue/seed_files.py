@@ -11,18 +11,25 @@ with the file and the entry in the message.
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from importlib.resources.abc import Traversable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, Field
+
+from market.core.datafiles import (
+    DataFileError,
+    StrictRow,
+    first_duplicate,
+    read_toml,
+    validate_row,
+)
 
 _KEY = re.compile(r"[a-z0-9][a-z0-9_]*")
 
 
-class CatalogueDataError(ValueError):
+class CatalogueDataError(DataFileError):
     """A catalogue data file that cannot be loaded; the message names the file and entry."""
 
 
@@ -39,16 +46,12 @@ Number = Annotated[str, BeforeValidator(_decimal_text)]
 Text = Annotated[str, Field(min_length=1)]
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class UseRow(_Row):
+class UseRow(StrictRow):
     name_zh: Text
     name_en: Text
 
 
-class ParameterRow(_Row):
+class ParameterRow(StrictRow):
     name_zh: Text
     name_en: Text
     unit: Text
@@ -56,7 +59,7 @@ class ParameterRow(_Row):
     valid_max: Number
 
 
-class LimitRow(_Row):
+class LimitRow(StrictRow):
     parameter: Text
     min: Number | None = None
     max: Number | None = None
@@ -64,7 +67,7 @@ class LimitRow(_Row):
     confirmed: bool
 
 
-class GradeRow(_Row):
+class GradeRow(StrictRow):
     set: Text
     name: Text
     name_zh: Text
@@ -74,7 +77,7 @@ class GradeRow(_Row):
     note: Text | None = None
 
 
-class MaterialRow(_Row):
+class MaterialRow(StrictRow):
     name_zh: Text
     name_en: Text
     category: Text
@@ -88,59 +91,31 @@ class MaterialRow(_Row):
     battery: bool
     typical_uses: Annotated[list[Text], Field(min_length=1)]
     parameters: Annotated[list[Text], Field(min_length=1)]
-    grade_sets: list[Text] = []
+    grade_sets: list[Text] = Field(default_factory=list)
     note: Text | None = None
 
 
-RowT = TypeVar("RowT", bound=_Row)
-
-
-def _describe(exc: ValidationError, raw: Mapping[str, Any]) -> str:
-    """Pydantic's errors as "where: what", naming a limit by its parameter when it has one."""
-    parts = []
-    for error in exc.errors():
-        loc = [str(x) for x in error["loc"]]
-        if len(loc) >= 2 and loc[0] == "limits" and isinstance(error["loc"][1], int):
-            limits, index = raw.get("limits"), int(loc[1])
-            limit = limits[index] if isinstance(limits, list) and index < len(limits) else None
-            if isinstance(limit, dict) and isinstance(limit.get("parameter"), str):
-                loc[:2] = [f"limit on {limit['parameter']!r}:"]
-        where = ".".join(loc).replace(":.", ": ").rstrip(":") or "entry"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
+RowT = TypeVar("RowT", bound=StrictRow)
 
 
 def read_table(path: Traversable, what: str, model: type[RowT]) -> dict[str, RowT]:
     """Parse ``path`` and validate each top-level table as one ``model`` row, in file order."""
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except FileNotFoundError:
-        raise CatalogueDataError(f"{path}: file missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogueDataError(f"{path}: not valid TOML: {exc}") from None
+        doc = read_toml(path, exact_decimals=True)
+    except DataFileError as exc:
+        raise CatalogueDataError(str(exc)) from None
     if not doc:
         raise CatalogueDataError(f"{path}: no {what} entries")
     rows: dict[str, RowT] = {}
     for key, raw in doc.items():
+        where = f"{path}: {what} {key!r}"
         if not _KEY.fullmatch(key):
-            raise CatalogueDataError(f"{path}: {what} {key!r}: key must be lower-case snake_case")
-        if not isinstance(raw, dict):
-            raise CatalogueDataError(f"{path}: {what} {key!r}: expected a table, got {raw!r}")
+            raise CatalogueDataError(f"{where}: key must be lower-case snake_case")
         try:
-            rows[key] = model.model_validate(raw)
-        except ValidationError as exc:
-            raise CatalogueDataError(f"{path}: {what} {key!r}: {_describe(exc, raw)}") from None
+            rows[key] = validate_row(model, raw, where)
+        except DataFileError as exc:
+            raise CatalogueDataError(str(exc)) from None
     return rows
-
-
-def _unique(items: Iterable[str]) -> str | None:
-    """The first item that occurs twice, or None."""
-    seen: set[str] = set()
-    for item in items:
-        if item in seen:
-            return item
-        seen.add(item)
-    return None
 
 
 def _check_grade(
@@ -151,7 +126,7 @@ def _check_grade(
         return f"set {grade.set!r} must be lower-case snake_case"
     if grade.use is not None and grade.use not in uses:
         return f"unknown use {grade.use!r}"
-    twice = _unique(lim.parameter for lim in grade.limits)
+    twice = first_duplicate(lim.parameter for lim in grade.limits)
     if twice is not None:
         return f"two limits on {twice!r}"
     for lim in grade.limits:
@@ -184,7 +159,7 @@ def _check_material(
         ("parameters", material.parameters, parameters),
         ("grade_sets", material.grade_sets, sets),
     ):
-        twice = _unique(names)
+        twice = first_duplicate(names)
         if twice is not None:
             return f"{field}: {twice!r} listed twice"
         unknown = [n for n in names if n not in known]

@@ -17,6 +17,8 @@ from geodata.districts import DISTRICTS, load_districts
 from geodata.places import PLACES, load_places
 from geodata.regions import load_schematic_tables
 from market.catalogue.seed import DATA_DIR, MATERIALS, CatalogueDataError, load_catalogue
+from market.demo.roster import DATA_DIR as DEMO_DIR
+from market.demo.roster import ROSTER, DemoDataError, load_roster
 
 
 def _copy(src: object, dst: Path) -> Path:
@@ -86,7 +88,7 @@ def test_catalogue_copy_loads_like_the_package(catalogue_dir: Path) -> None:
             "grades.toml",
             '{ parameter = "i_gamma", max = 2.8, source = "DOMAIN.md §1 (GB 6566-2010)", ',
             '{ parameter = "i_gamma", max = 2.8, ',
-            "grades.toml: grade 'gb6566_decoration_c': limit on 'i_gamma': source: Field required",
+            "grades.toml: grade 'gb6566_decoration_c': limits 'i_gamma': source: Field required",
             id="missing-source",
         ),
         pytest.param(
@@ -244,3 +246,97 @@ def test_bad_schematic_refused(geodata_dir: Path) -> None:
     _edit(path, "P-SYCHEM = 2.0\n", "")
     with pytest.raises(DataFileError, match=r"schematic\.toml: park_radius_km must name"):
         load_schematic_tables(path)
+
+
+# --- demo roster -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Path:
+    return _copy(DEMO_DIR, tmp_path / "demo")
+
+
+def test_demo_copy_loads_like_the_package(demo_dir: Path) -> None:
+    assert load_roster(demo_dir) == ROSTER
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        pytest.param(
+            "roster.toml",
+            'key = "dongbao_coal"\nname = "荆门仙居煤业有限公司"\nkind = "producer"\n'
+            'district = "420802"',
+            'key = "dongbao_coal"\nname = "荆门仙居煤业有限公司"\nkind = "producer"\n'
+            'district = "420809"',
+            "roster.toml: org 'dongbao_coal': unknown district '420809'",
+            id="unknown-district",
+        ),
+        pytest.param(
+            "roster.toml",
+            'anchor = "huji", dlon = -0.02',
+            'anchor = "hujii", dlon = -0.02',
+            "roster.toml: org 'huji_phos_a' site 'stack': unknown anchor 'hujii'",
+            id="unknown-anchor",
+        ),
+        pytest.param(
+            "roster.toml",
+            'key = "carrier"\n',
+            'key = "carrier"\nfleet = 12\n',
+            "roster.toml: org 'carrier': fleet: Extra inputs are not permitted",
+            id="unknown-key",
+        ),
+        pytest.param(
+            "roster.toml",
+            'key = "rmc_duodao"',
+            'key = "rmc_dongbao"',
+            "roster.toml: org 'rmc_dongbao' written twice",
+            id="duplicate-org",
+        ),
+        pytest.param(
+            "roster.toml",
+            'permits = [{ kind = "HW08", valid_until = 2028-03-31 }]',
+            'permits = [{ kind = "HW8", valid_until = 2028-03-31 }]',
+            "roster.toml: org 'oil_recycler': permits 'HW8': kind: String should match",
+            id="bad-permit",
+        ),
+        pytest.param(
+            "streams.toml",
+            '{ site = "huji_mining_mill", material = "tailings", listings = 4 }',
+            '{ site = "huji_mining_mil", material = "tailings", listings = 4 }',
+            "streams.toml: supply 7 (huji_mining_mil, tailings): unknown site 'huji_mining_mil'",
+            id="unknown-site",
+        ),
+        pytest.param(
+            "streams.toml",
+            'material = "coal_gangue", use = "fuel", demands = 1',
+            'material = "coal_gangue", use = "smelting", demands = 1',
+            "(jingmen_power_plant, coal_gangue): use 'smelting' is not a typical use of "
+            "'coal_gangue'",
+            id="use-not-typical",
+        ),
+        pytest.param(
+            "streams.toml",
+            'grade = "gbt18046_s75", demands = 1',
+            'grade = "gbt18046_s70", demands = 1',
+            "streams.toml: demand 7 (zhongxiang_cement_plant, ggbs): 'ggbs' has no grade "
+            "'gbt18046_s70'",
+            id="unknown-grade",
+        ),
+        pytest.param(
+            "market.toml",
+            "fgd_gypsum = { range = [10, 60], step = 1 }",
+            "fgd_gypsum = { range = [60, 10], step = 1 }",
+            "market.toml: listing_price_cny_t.fgd_gypsum: low 60 > high 10",
+            id="low-above-high",
+        ),
+    ],
+)
+def test_bad_demo_roster_refused(
+    demo_dir: Path, file: str, old: str, new: str, expected: str
+) -> None:
+    _edit(demo_dir / file, old, new)
+    with pytest.raises(DemoDataError) as info:
+        load_roster(demo_dir)
+    assert str(demo_dir / file) in str(info.value)
+    assert expected in str(info.value)
