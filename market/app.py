@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -15,15 +14,16 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 import market.tables  # noqa: F401  (every domain's tables and hooks)
 from market import routes
 from market.accounts.deps import provide_user
-from market.alerts import webhooks
+from market.alerts.delivery import webhook_job
 from market.core.db import make_engine, make_sessionmaker
 from market.core.deps import provide_db, provide_settings
 from market.core.openapi import document_problems
 from market.core.problems import EXCEPTION_HANDLERS
+from market.core.scheduler import Scheduler
 from market.core.settings import Settings
 from market.geo.regions import RegionLocator, provide_locate
 from market.offers.matches import BookCache
-from market.trading import jobs
+from market.trading.jobs import trading_job
 from market.web.config import page_router, static_router, template_config
 
 API_PREFIX = "/api/v1"
@@ -38,21 +38,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        # Closes due tenders etc. every tender_poll_seconds (0: off, cron does it).
-        trading_jobs = jobs.start(app.state.sessionmaker, settings.tender_poll_seconds)
-        # Sends queued webhooks every webhook_poll_interval s (off by default under env=test).
-        webhook_sender = webhooks.start(app.state.sessionmaker, settings)
+        background = [
+            # Closes due tenders etc. every tender_poll_seconds (0: off, cron does it).
+            trading_job(settings),
+            # Sends due webhooks every webhook_poll_interval s (off by default under env=test).
+            webhook_job(settings),
+        ]
         try:
-            yield
+            async with Scheduler(app.state.sessionmaker, background):
+                yield
         finally:
-            if webhook_sender is not None:
-                webhook_sender.cancel()
-                with suppress(asyncio.CancelledError):
-                    await webhook_sender
-            if trading_jobs is not None:
-                trading_jobs.cancel()
-                with suppress(asyncio.CancelledError):
-                    await trading_jobs
             await engine.dispose()
 
     document_problems(routes.API)

@@ -1,14 +1,14 @@
 """The ``market`` command: migrate, serve, load demo data, create privileged users.
 
 Every command takes its database from ``MARKET_DATABASE_URL`` (default: the SQLite file
-under ``var/``) and runs in one transaction.
+under ``var/``) and runs in one transaction, except the background jobs run once from cron
+(``tenders close-due``, ``webhooks deliver-due``): those commit item by item, as in the app.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
 import click
@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.core.db import make_engine, make_sessionmaker, transaction
 from market.core.errors import Problem
+from market.core.scheduler import Factory
 from market.core.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -43,6 +44,19 @@ def run_in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaita
         return asyncio.run(go())
     except Problem as exc:
         raise click.ClickException(exc.detail) from exc
+
+
+def run_with_sessionmaker(settings: Settings, work: Callable[[Factory], Awaitable[T]]) -> T:
+    """Run a background job's function once; it opens its own transactions."""
+
+    async def go() -> T:
+        engine = make_engine(settings)
+        try:
+            return await work(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
 
 
 @click.group()
@@ -140,22 +154,16 @@ def tenders() -> None:
 
 @tenders.command("close-due")
 def tenders_close_due() -> None:
-    """Close every tender past its closing time (safe to run beside the app and other cron
-    jobs: each tender closes exactly once); also expire stale offers, flag late shipments."""
-    from market.trading.bids import expire_due_bids
-    from market.trading.shipments import flag_overdue
-    from market.trading.tenders import close_due_tenders
+    """Close every tender past its closing time, each in its own transaction (safe beside the
+    app and other cron jobs: each tender closes exactly once); also expire stale offers and
+    flag late shipments. The app's own job, run once. Exits 1 if anything failed (logged);
+    the rest is done all the same and the failed tenders stay open for the next run."""
+    from market.trading.jobs import run_due
 
-    async def work(session: AsyncSession) -> str:
-        closed = await close_due_tenders(session)
-        expired = await expire_due_bids(session, datetime.now(UTC))
-        overdue = await flag_overdue(session)
-        return (
-            f"closed {len(closed)} tenders {closed}; expired {len(expired)} offers; "
-            f"flagged {len(overdue)} shipments overdue"
-        )
-
-    click.echo(run_in_transaction(_settings(), work))
+    report = run_with_sessionmaker(_settings(), run_due)
+    click.echo(report.summary())
+    if not report.ok:
+        raise click.ClickException("some due work failed (see the log above); run again later")
 
 
 @main.group()
@@ -281,21 +289,15 @@ def webhooks() -> None:
 @webhooks.command("deliver-due")
 def webhooks_deliver_due() -> None:
     """Send every webhook delivery that is due, once (safe beside the app and other cron
-    jobs: each delivery is claimed by one sender). Set MARKET_WEBHOOK_POLL_SECONDS=0 on the
-    app to leave sending to cron."""
-    from market.alerts.webhooks import deliver_due
+    jobs: each delivery is claimed by one sender); the app's own job, run once. Set
+    MARKET_WEBHOOK_POLL_SECONDS=0 on the app to leave sending to cron."""
+    from market.alerts.delivery import deliver_due
 
     settings = _settings()
-
-    async def go() -> str:
-        engine = make_engine(settings)
-        try:
-            report = await deliver_due(make_sessionmaker(engine), settings)
-        finally:
-            await engine.dispose()
-        return report.summary()
-
-    click.echo(asyncio.run(go()))
+    report = run_with_sessionmaker(settings, lambda factory: deliver_due(factory, settings))
+    click.echo(report.summary())
+    if not report.ok:
+        raise click.ClickException("some outcomes were not recorded (see the log above)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 A saved search is evaluated whenever a listing is posted or changed
 (:func:`market.alerts.saved_searches.listing_changed`); each match stores a notification for the
 searching organisation and, if it set a webhook URL, a *pending* delivery. Deliveries are
-sent later by :func:`market.alerts.webhooks.deliver_due`, outside the listing request,
+sent later by :func:`market.alerts.delivery.deliver_due`, outside the listing request,
 so a slow or broken receiver never slows the producer who posted.
 """
 

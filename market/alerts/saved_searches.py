@@ -3,7 +3,7 @@
 :func:`listing_changed` runs inside the request that posted or changed the listing, in the
 same transaction: a notification exists exactly when the listing version it describes does.
 It does no network I/O; webhook deliveries are only *queued* here (``pending``) and sent by
-:mod:`market.alerts.webhooks`, so a slow receiver can never slow the producer down.
+:mod:`market.alerts.delivery`, so a slow receiver can never slow the producer down.
 
 Matching rules (a saved search matches an open listing when all hold):
 

@@ -1,4 +1,4 @@
-"""Webhooks: an organisation's endpoint, and sending the deliveries queued for it.
+"""Webhooks: an organisation's endpoint, the signature its receiver checks, the delivery log.
 
 **Signature scheme** (what a receiver checks). Every POST carries::
 
@@ -15,33 +15,20 @@ tolerance for that. Any 2xx answer counts as delivered; anything else (including
 which are not followed) is retried after ``backoff × 2^(attempts − 1)`` seconds, capped at an
 hour, until ``webhook_max_attempts`` attempts have failed; then the delivery is ``failed``.
 
-**Claiming.** :func:`deliver_due` may run in several app processes and from cron at once.
-It claims due rows with one ``UPDATE … SET next_attempt_at = <lease> WHERE id IN (due ids,
-FOR UPDATE SKIP LOCKED on PostgreSQL) AND status = 'pending' AND next_attempt_at <= now
-RETURNING id``: a row is claimed by exactly one transaction, and the lease (timeout + a
-minute) returns it to the pool if the claimer dies mid-send. The HTTP requests happen after
-that transaction has committed, so no lock is held while a receiver is slow; each outcome is
-then written in its own short transaction. Unlike other service functions, :func:`deliver_due`
-therefore takes a sessionmaker, not a session, and commits. (SQLite needs ≥ 3.35 for
-RETURNING.)
+Sending (claiming due deliveries, the POSTs, the retry schedule) is in
+:mod:`market.alerts.delivery`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import logging
 import secrets
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,21 +36,13 @@ from market.accounts.access import member_org_ids, require_member, require_org_a
 from market.accounts.models import Organization, User
 from market.accounts.organizations import get_organization
 from market.alerts.models import WebhookAttempt, WebhookDelivery
-from market.core.db import transaction
 from market.core.errors import Invalid
 from market.core.settings import Settings
 
-log = logging.getLogger(__name__)
-
 SIGNATURE_PREFIX = "sha256="
 MAX_BACKOFF_SECONDS = 3600.0
-#: Deliveries claimed (and sent concurrently) per round.
-BATCH_SIZE = 20
-#: How long a claim outlives the request timeout before another sender may take the row.
-LEASE_MARGIN_SECONDS = 60.0
 USER_AGENT = "jingmen-exchange-webhooks/1"
 MAX_URL_LENGTH = 500
-_ERROR_LENGTH = 500
 
 
 # --- signing ----------------------------------------------------------------------------
@@ -238,258 +217,3 @@ def delivery_view(d: WebhookDelivery, attempts: list[WebhookAttempt]) -> dict[st
             for a in attempts
         ],
     }
-
-
-# --- sending ----------------------------------------------------------------------------
-
-
-@dataclass
-class DeliveryReport:
-    """Delivery ids by outcome of one :func:`deliver_due` run."""
-
-    delivered: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-    @property
-    def attempted(self) -> int:
-        return len(self.delivered) + len(self.retrying) + len(self.failed)
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.delivered)} delivered, {len(self.retrying)} to retry, "
-            f"{len(self.failed)} failed"
-        )
-
-
-@dataclass(frozen=True)
-class _Claim:
-    id: int
-    event: str
-    url: str
-    body: str
-    secret: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    status_code: int | None
-    error: str | None
-    duration_ms: int
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-async def deliver_due(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    now: datetime | None = None,
-    client: httpx.AsyncClient | None = None,
-) -> DeliveryReport:
-    """Send every pending delivery due at ``now`` (default: the current time), once.
-
-    Tests pass ``now`` to step through the retry schedule without sleeping; the signature's
-    timestamp is ``now`` too. A failed or retried delivery is not re-sent within the same
-    run (its next attempt lies after ``now``), so this always terminates.
-    """
-    now = now or datetime.now(UTC)
-    report = DeliveryReport()
-    own_client = client is None
-    http = client or httpx.AsyncClient(follow_redirects=False, headers={"User-Agent": USER_AGENT})
-    try:
-        while claims := await _claim(sessionmaker, settings, now, report):
-            outcomes = await asyncio.gather(*(_post(http, c, settings, now) for c in claims))
-            for claim, outcome in zip(claims, outcomes, strict=True):
-                await _record(sessionmaker, settings, claim, outcome, now, report)
-    finally:
-        if own_client:
-            await http.aclose()
-    return report
-
-
-async def _claim(
-    factory: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    now: datetime,
-    report: DeliveryReport,
-) -> list[_Claim]:
-    """Lease up to BATCH_SIZE due deliveries; deliveries whose webhook is gone fail here."""
-    lease = now + timedelta(seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
-    due = (
-        select(WebhookDelivery.id)
-        .where(
-            col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_attempt_at) <= now
-        )
-        .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
-        .limit(BATCH_SIZE)
-        .with_for_update(skip_locked=True)
-    )
-    claim = (
-        update(WebhookDelivery)
-        .where(
-            col(WebhookDelivery.id).in_(due.scalar_subquery()),
-            col(WebhookDelivery.status) == "pending",
-            col(WebhookDelivery.next_attempt_at) <= now,
-        )
-        .values(next_attempt_at=lease)
-        .returning(col(WebhookDelivery.id))
-    )
-    async with transaction(factory) as session:
-        ids = list((await session.exec(claim)).scalars().all())
-        if not ids:
-            return []
-        rows = (
-            await session.exec(
-                select(WebhookDelivery, Organization)
-                .join(Organization, col(Organization.id) == WebhookDelivery.organization_id)
-                .where(col(WebhookDelivery.id).in_(ids))
-                .order_by(col(WebhookDelivery.id))
-            )
-        ).all()
-        claims: list[_Claim] = []
-        for delivery, org in rows:
-            assert delivery.id is not None
-            if not org.webhook_url or not org.webhook_secret:
-                delivery.status = "failed"
-                delivery.last_error = "webhook removed"
-                delivery.next_attempt_at = now
-                session.add(delivery)
-                report.failed.append(delivery.id)
-                continue
-            claims.append(
-                _Claim(
-                    delivery.id,
-                    delivery.event,
-                    delivery.url,
-                    delivery.body,
-                    org.webhook_secret,
-                    delivery.attempts,
-                )
-            )
-    return claims
-
-
-async def _post(
-    client: httpx.AsyncClient, claim: _Claim, settings: Settings, now: datetime
-) -> _Outcome:
-    """One POST; never raises for network trouble (that is an outcome to log and retry)."""
-    timestamp = int(now.timestamp())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Exchange-Event": claim.event,
-        "X-Exchange-Delivery": str(claim.id),
-        "X-Exchange-Timestamp": str(timestamp),
-        "X-Exchange-Signature": sign(claim.secret, timestamp, claim.body),
-    }
-    started = time.perf_counter()
-    status: int | None = None
-    error: str | None = None
-    try:
-        response = await client.post(
-            claim.url,
-            content=claim.body.encode(),
-            headers=headers,
-            timeout=settings.webhook_timeout_seconds,
-        )
-        status = response.status_code
-        if not 200 <= status < 300:
-            error = f"HTTP {status} {response.reason_phrase}".strip()
-    except httpx.TimeoutException:
-        error = f"timed out after {settings.webhook_timeout_seconds:g} s"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    duration = int((time.perf_counter() - started) * 1000)
-    return _Outcome(status, error[:_ERROR_LENGTH] if error else None, duration)
-
-
-async def _record(
-    factory: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    claim: _Claim,
-    outcome: _Outcome,
-    now: datetime,
-    report: DeliveryReport,
-) -> None:
-    """Log the attempt and move the delivery on: delivered, retry later, or failed."""
-    attempts = claim.attempts + 1
-    values: dict[str, Any] = {
-        "attempts": attempts,
-        "last_status_code": outcome.status_code,
-        "last_error": outcome.error,
-    }
-    if outcome.ok:
-        values |= {"status": "delivered", "delivered_at": now, "next_attempt_at": now}
-        report.delivered.append(claim.id)
-    elif attempts >= settings.webhook_max_attempts:
-        values |= {"status": "failed", "next_attempt_at": now}
-        report.failed.append(claim.id)
-    else:
-        wait = backoff_seconds(settings, attempts)
-        values["next_attempt_at"] = now + timedelta(seconds=wait)
-        report.retrying.append(claim.id)
-    async with transaction(factory) as session:
-        session.add(
-            WebhookAttempt(
-                delivery_id=claim.id,
-                attempted_at=now,
-                status_code=outcome.status_code,
-                error=outcome.error,
-                duration_ms=outcome.duration_ms,
-            )
-        )
-        await session.flush()
-        # Conditional on the attempt count we claimed: if our lease ran out and another
-        # sender already recorded this attempt, keep its result rather than double-count.
-        await session.exec(
-            update(WebhookDelivery)
-            .where(
-                col(WebhookDelivery.id) == claim.id,
-                col(WebhookDelivery.status) == "pending",
-                col(WebhookDelivery.attempts) == claim.attempts,
-            )
-            .values(**values)
-        )
-    if not outcome.ok:
-        log.info("webhook delivery %s attempt %s failed: %s", claim.id, attempts, outcome.error)
-
-
-# --- background task --------------------------------------------------------------------
-
-
-async def run_periodically(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
-) -> None:
-    """Deliver due webhooks every ``webhook_poll_interval`` seconds until cancelled; one
-    HTTP client (connection pool) serves every run. Errors are logged, never fatal."""
-    interval = settings.webhook_poll_interval
-    async with httpx.AsyncClient(
-        follow_redirects=False, headers={"User-Agent": USER_AGENT}
-    ) as client:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                report = await deliver_due(sessionmaker, settings, client=client)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhook delivery run failed; retrying in %s s", interval)
-                continue
-            if report.attempted:
-                log.info("webhooks: %s", report.summary())
-
-
-def start(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
-) -> asyncio.Task[None] | None:
-    """Start the sender in the app's event loop, or nothing when the interval is 0.
-
-    Under ``env="test"`` the default interval is 0, so tests control every send; they set
-    ``webhook_poll_seconds`` explicitly to exercise the task itself.
-    """
-    if settings.webhook_poll_interval <= 0:
-        return None
-    return asyncio.create_task(run_periodically(sessionmaker, settings), name="webhooks")

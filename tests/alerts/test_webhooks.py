@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.alerts.webhooks import deliver_due, verify_signature
+from market.alerts.delivery import deliver_due
+from market.alerts.webhooks import verify_signature
 from market.core.settings import Settings
 from tests.alerts.conftest import Receiver
 from tests.alerts.helpers import (
