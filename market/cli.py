@@ -193,7 +193,7 @@ def catalogue_set_limit(
     """Create or correct one limit of a grade (e.g. after checking the standard's text)."""
     from decimal import Decimal, InvalidOperation
 
-    from market.catalogue.admin import set_limit
+    from market.catalogue.admin import LimitInput, set_limit
 
     try:
         lo = Decimal(min_value) if min_value is not None else None
@@ -203,15 +203,7 @@ def catalogue_set_limit(
 
     async def work(session: AsyncSession) -> str:
         lim = await set_limit(
-            session,
-            None,
-            material,
-            grade,
-            parameter,
-            min_value=lo,
-            max_value=hi,
-            source=source,
-            confirmed=confirmed,
+            session, None, material, grade, parameter, LimitInput(lo, hi, source, confirmed)
         )
         state = "confirmed" if lim.confirmed else "unconfirmed"
         return (

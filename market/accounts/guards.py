@@ -48,4 +48,4 @@ def role_guard(*roles: str, who: str) -> Guard:
 #: City regulators and the platform admin (who reads everything).
 regulators = role_guard("regulator", "admin", who="regulators")
 #: The platform admin only: catalogue corrections, boundary imports.
-platform_admin = role_guard("admin", who="the platform admin")
+platform_admin = role_guard("admin", who="the platform administrator")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.models import User
 from market.catalogue import service as catalogue
 from market.catalogue.models import GradeLimit, Material
+from market.catalogue.schemas import MaterialPatch
 from market.core.errors import Forbidden, Invalid, NotFound
 
 
@@ -19,12 +20,23 @@ def require_platform_admin(user: User) -> None:
         raise Forbidden("only the platform administrator edits the catalogue")
 
 
+@dataclass(frozen=True)
+class LimitInput:
+    """One bound of a grade as the API or the CLI gives it (min, max or both)."""
+
+    min: Decimal | None
+    max: Decimal | None
+    source: str
+    confirmed: bool = False
+
+
 async def update_material(
-    session: AsyncSession, actor: User, code: str, changes: dict[str, Any]
+    session: AsyncSession, actor: User, code: str, data: MaterialPatch
 ) -> Material:
+    """Change the fields the patch sets (and only those) of one material."""
     require_platform_admin(actor)
     material = await catalogue.get_material(session, code)
-    for name, value in changes.items():
+    for name, value in data.model_dump(exclude_unset=True).items():
         setattr(material, name, value)
     session.add(material)
     await session.flush()
@@ -37,11 +49,7 @@ async def set_limit(
     material_code: str,
     grade_key: str,
     parameter: str,
-    *,
-    min_value: Decimal | None,
-    max_value: Decimal | None,
-    source: str,
-    confirmed: bool,
+    data: LimitInput,
 ) -> GradeLimit:
     """Create or replace one limit of a grade (``actor`` None: the CLI, trusted)."""
     if actor is not None:
@@ -51,6 +59,7 @@ async def set_limit(
     if grade is None or grade.id is None:
         raise NotFound(f"grade {grade_key!r} of {material_code!r} does not exist")
     params = await catalogue.parameters(session, material_code)
+    min_value, max_value = data.min, data.max
     if parameter not in params:
         raise Invalid("parameter", f"unknown parameter {parameter!r} for {material_code}")
     if min_value is None and max_value is None:
@@ -68,7 +77,8 @@ async def set_limit(
         )
     ).first()
     limit = existing or GradeLimit(grade_id=grade.id, parameter_key=parameter)
-    limit.min, limit.max, limit.source, limit.confirmed = min_value, max_value, source, confirmed
+    limit.min, limit.max = min_value, max_value
+    limit.source, limit.confirmed = data.source, data.confirmed
     session.add(limit)
     await session.flush()
     return limit

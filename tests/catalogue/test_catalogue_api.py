@@ -10,7 +10,7 @@ from tests.geo.test_geo_api import platform_admin
 
 async def test_materials_and_crosswalk_search(client, actors: Actors) -> None:
     headers = await actors.user()
-    all_ = (await client.get("/api/v1/materials", headers=headers)).json()
+    all_ = (await client.get("/api/v1/materials", headers=headers)).json()["items"]
     codes = {m["code"] for m in all_}
     assert {
         "phosphogypsum",
@@ -21,13 +21,12 @@ async def test_materials_and_crosswalk_search(client, actors: Actors) -> None:
         "waste_mineral_oil",
     } <= codes
     # EU List of Waste → Chinese code, and back
-    by_eu = (await client.get("/api/v1/materials", params={"q": "100102"}, headers=headers)).json()
+    url = "/api/v1/materials"
+    by_eu = (await client.get(url, params={"q": "100102"}, headers=headers)).json()["items"]
     assert [m["code"] for m in by_eu] == ["fly_ash"] and by_eu[0]["cn_code"] == "SW02"
-    by_cn = (await client.get("/api/v1/materials", params={"q": "SW10"}, headers=headers)).json()
+    by_cn = (await client.get(url, params={"q": "SW10"}, headers=headers)).json()["items"]
     assert [m["code"] for m in by_cn] == ["phosphogypsum"] and by_cn[0]["eu_code"] == "06 09 04"
-    by_name = (
-        await client.get("/api/v1/materials", params={"q": "磷石膏"}, headers=headers)
-    ).json()
+    by_name = (await client.get(url, params={"q": "磷石膏"}, headers=headers)).json()["items"]
     assert by_name[0]["code"] == "phosphogypsum"
     lead = next(m for m in all_ if m["code"] == "battery_lead_acid")
     assert lead["hazardous"] is True and lead["hazard_code"] == "HW31"
