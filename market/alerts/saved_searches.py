@@ -41,14 +41,16 @@ from geodata.distance import geodesic_km_many
 from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import Organization, Site, User
 from market.alerts.models import Notification, SavedSearch, WebhookDelivery
+from market.alerts.schemas import SavedSearchIn
 from market.catalogue import service as catalogue
 from market.core import decimals as dec
 from market.core.columns import utcnow
 from market.core.errors import Forbidden, NotFound
 from market.offers.common import GeoFilter, posting_site
-from market.offers.demands import Bounds, check_requirements, requirements_from_json
+from market.offers.demands import check_requirements, requirements_from_json
 from market.offers.demands import requirements_to_json as requirements_json
 from market.offers.models import Listing
+from market.offers.schemas import bounds
 from matching.compliance import Compliance, check, combine
 from matching.specs import Limit
 
@@ -61,28 +63,21 @@ BUYER_SOURCE = "saved search"
 
 
 async def create_saved_search(
-    session: AsyncSession,
-    actor: User,
-    *,
-    site_id: int,
-    material_code: str,
-    radius_km: Decimal,
-    requirements: Mapping[str, Bounds],
-    grade: str | None,
-    max_price_cny_t: Decimal | None,
+    session: AsyncSession, actor: User, data: SavedSearchIn
 ) -> SavedSearch:
     """Save a search around one of the actor's organisation's sites (422/403 as for demands)."""
-    site = await posting_site(session, actor, site_id)
-    await catalogue.material_for_input(session, material_code)
-    await check_requirements(session, material_code, requirements, grade)
+    site = await posting_site(session, actor, data.site_id)
+    await catalogue.material_for_input(session, data.material_code)
+    requirements = bounds(data.requirements)
+    await check_requirements(session, data.material_code, requirements, data.grade)
     search = SavedSearch(
         organization_id=site.organization_id,
-        site_id=site_id,
-        material_code=material_code,
-        radius_km=radius_km,
+        site_id=data.site_id,
+        material_code=data.material_code,
+        radius_km=data.radius_km,
         requirements=requirements_json(requirements),
-        grade_key=grade,
-        max_price_cny_t=max_price_cny_t,
+        grade_key=data.grade,
+        max_price_cny_t=data.max_price_cny_t,
         created_by_user_id=actor.id,
     )
     session.add(search)
@@ -114,21 +109,6 @@ async def delete_saved_search(session: AsyncSession, actor: User, search_id: int
         raise Forbidden("only members of the searching organisation can delete this search")
     await session.delete(search)
     await session.flush()
-
-
-def saved_search_view(search: SavedSearch) -> dict[str, Any]:
-    return {
-        "id": search.id,
-        "organization_id": search.organization_id,
-        "site_id": search.site_id,
-        "material_code": search.material_code,
-        "radius_km": dec.km(search.radius_km),
-        "requirements": dict(search.requirements),
-        "grade": search.grade_key,
-        "max_price_cny_t": dec.opt_cny(search.max_price_cny_t),
-        "active": search.active,
-        "created_at": search.created_at,
-    }
 
 
 # --- evaluation -------------------------------------------------------------------------
@@ -385,17 +365,3 @@ async def mark_read(
         session.add(note)
         await session.flush()
     return note
-
-
-def notification_view(note: Notification) -> dict[str, Any]:
-    return {
-        "id": note.id,
-        "organization_id": note.organization_id,
-        "kind": note.kind,
-        "listing_id": note.listing_id,
-        "saved_search_id": note.saved_search_id,
-        "payload": dict(note.payload),
-        "created_at": note.created_at,
-        "read_at": note.read_at,
-        "read": note.read_at is not None,
-    }
