@@ -244,15 +244,8 @@ async def measure(settings: Settings) -> None:
 
     async def report() -> Any:
         async with factory() as session:
-            return await stats.utilisation(
-                session,
-                regulator,
-                settings,
-                year=YEAR,
-                month=None,
-                material=None,
-                group_by="district",
-            )
+            f = await stats.viewer_filter(session, regulator, YEAR)
+            return await stats.utilisation(session, settings, f, "district")
 
     async def grouped() -> Any:
         async with factory() as session:

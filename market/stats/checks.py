@@ -17,7 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.core import decimals as dec
 from market.core.settings import Settings
 from market.ledger.service import dialect_name, month_label
-from market.stats.facts import Facts, L, S, StatsFilter, kg, tonnes_from_kg
+from market.stats.facts import Facts, L, S, kg, tonnes_from_kg
+from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
 
 #: Unbalanced ledgers listed by name (all are counted).

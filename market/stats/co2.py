@@ -33,7 +33,8 @@ from market.core import decimals as dec
 from market.core.co2_factors import ROAD_FACTOR_SOURCE
 from market.core.settings import Settings
 from market.ledger.service import dialect_name, month_label
-from market.stats.facts import StatsFilter, kg, tonnes_from_kg
+from market.stats.facts import kg, tonnes_from_kg
+from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core, receipts
 
 S = Site.__table__  # type: ignore[attr-defined]

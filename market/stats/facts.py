@@ -9,19 +9,17 @@ exact integer kilograms; rates are Decimals quantised to 0.01 %, never floats.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import BigInteger, ColumnElement, func, type_coerce
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.accounts.access import member_org_ids, sees_everything
-from market.accounts.models import Organization, Site, User
+from market.accounts.models import Organization, Site
 from market.core import decimals as dec
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES, Ledger
+from market.stats.filters import StatsFilter
 from market.trading.receipts import received_by_origin_month
 
 #: The official definitions, shown next to every figure (DOMAIN.md §3).
@@ -54,23 +52,6 @@ def pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     if denominator == 0:
         return None
     return (numerator * 100 / denominator).quantize(_PCT, ROUND_HALF_EVEN)
-
-
-@dataclass(frozen=True)
-class StatsFilter:
-    """Which producer-months count. ``org_ids`` None means the whole city."""
-
-    year: int | None = None
-    month: int | None = None
-    material: str | None = None
-    org_ids: frozenset[int] | None = None
-
-
-async def viewer_scope(session: AsyncSession, viewer: User) -> frozenset[int] | None:
-    """None for regulators (the whole city), else the viewer's organisations."""
-    if sees_everything(viewer):
-        return None
-    return frozenset(await member_org_ids(session, viewer))
 
 
 class Facts:

@@ -25,7 +25,8 @@ from market.core import decimals as dec
 from market.core.errors import Invalid
 from market.ledger.service import dialect_name
 from market.stats.co2 import receipt_filter
-from market.stats.facts import StatsFilter, kg, tonnes_from_kg
+from market.stats.facts import kg, tonnes_from_kg
+from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core, receipts
 
 LEVELS = ("site", "district")
@@ -42,6 +43,7 @@ def _district_point(code: str | None) -> dict[str, float] | None:
 
 
 async def flows(session: AsyncSession, f: StatsFilter, level: str) -> dict[str, Any]:
+    """Every flow the filter selects, heaviest first, as one page, with totals per material."""
     if level not in LEVELS:
         raise Invalid("level", f"must be one of {', '.join(LEVELS)}")
     r = receipts(dialect_name(session), f.year)
@@ -97,7 +99,7 @@ async def flows(session: AsyncSession, f: StatsFilter, level: str) -> dict[str, 
                 }
             )
     else:
-        city = StatsFilter(f.year, f.month, f.material)
+        city = f.city
         keys = [o_district, d_district, r.c.material_code]
         stmt = (
             sa.select(*keys, func.sum(kg(r.c.received_t)), func.count())
@@ -132,6 +134,9 @@ async def flows(session: AsyncSession, f: StatsFilter, level: str) -> dict[str, 
         "crs": "wgs84",
         "filters": {"year": f.year, "month": f.month, "material": f.material},
         "items": items,
+        "total": len(items),
+        "page": 1,
+        "page_size": len(items),
         "total_t": dec.t(sum(by_material.values(), Decimal(0))),
         "by_material": {k: dec.t(v) for k, v in sorted(by_material.items())},
     }

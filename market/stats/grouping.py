@@ -22,7 +22,8 @@ from market.catalogue.models import Material
 from market.core import decimals as dec
 from market.core.errors import Invalid
 from market.ledger.service import dialect_name, month_label
-from market.stats.facts import Facts, L, S, StatsFilter, figures, kg, tonnes_from_kg
+from market.stats.facts import Facts, L, S, figures, kg, tonnes_from_kg
+from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
 
 GROUP_BY = ("material", "district", "park", "organization", "month", "year")

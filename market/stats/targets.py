@@ -23,46 +23,43 @@ from market.core import decimals as dec
 from market.core.errors import Forbidden, Invalid
 from market.ledger.models import UtilisationTarget
 from market.ledger.service import check_filter, dialect_name
-from market.stats.facts import FORMULA, Facts, L, StatsFilter, figures, viewer_scope
+from market.stats.facts import FORMULA, Facts, L, figures
+from market.stats.filters import StatsFilter, viewer_scope
+from market.stats.schemas import TargetIn
 from market.trading.receipts import execute_core
 
 
 def require_regulator(user: User) -> None:
+    """The service's own gate: the CLI and pages reach it without the API's guard."""
     if not sees_everything(user):
         raise Forbidden("only regulators can set utilisation targets")
 
 
 async def set_target(
-    session: AsyncSession,
-    actor: User,
-    *,
-    organization_id: int,
-    material_code: str,
-    year: int,
-    target_pct: Decimal,
+    session: AsyncSession, actor: User, data: TargetIn
 ) -> tuple[UtilisationTarget, bool]:
-    """Create or replace a target; regulators only."""
+    """Create or replace a target; regulators only (the API's guard says so too)."""
     require_regulator(actor)
-    check_filter(year, None)
-    if await session.get(Organization, organization_id) is None:
-        raise Invalid("organization_id", f"organisation {organization_id} does not exist")
-    if await session.get(Material, material_code) is None:
-        raise Invalid("material_code", f"unknown material {material_code!r}")
+    check_filter(data.year, None)
+    if await session.get(Organization, data.organization_id) is None:
+        raise Invalid("organization_id", f"organisation {data.organization_id} does not exist")
+    if await session.get(Material, data.material_code) is None:
+        raise Invalid("material_code", f"unknown material {data.material_code!r}")
     stmt = select(UtilisationTarget).where(
-        UtilisationTarget.organization_id == organization_id,
-        UtilisationTarget.material_code == material_code,
-        UtilisationTarget.year == year,
+        UtilisationTarget.organization_id == data.organization_id,
+        UtilisationTarget.material_code == data.material_code,
+        UtilisationTarget.year == data.year,
     )
     target = (await session.exec(stmt)).first()
     created = target is None
     if target is None:
         target = UtilisationTarget(
-            organization_id=organization_id,
-            material_code=material_code,
-            year=year,
-            target_pct=target_pct,
+            organization_id=data.organization_id,
+            material_code=data.material_code,
+            year=data.year,
+            target_pct=data.target_pct,
         )
-    target.target_pct = target_pct
+    target.target_pct = data.target_pct
     target.set_by_user_id = actor.id
     target.updated_at = datetime.now(UTC)
     session.add(target)
@@ -91,7 +88,8 @@ async def org_material_rates(
 
 
 async def below_target(session: AsyncSession, viewer: User, year: int) -> dict[str, Any]:
-    """Organisations whose utilisation for the year is below their target, worst gap first.
+    """Organisations whose utilisation for the year is below their target, worst gap first,
+    as one page holding every row.
 
     An organisation with a target but no ledgers for that material is listed too (rate
     None): not reporting is not meeting the target. Non-regulators see their own rows only.
@@ -129,10 +127,18 @@ async def below_target(session: AsyncSession, viewer: User, year: int) -> dict[s
             }
         )
     rows.sort(key=lambda r: (r["gap_pct"] is not None, -(r["gap_pct"] or 0), r["organization_id"]))
-    return {"year": year, "count": len(rows), "items": rows, "formula": FORMULA["rate"]}
+    return {
+        "year": year,
+        "items": rows,
+        "total": len(rows),
+        "page": 1,
+        "page_size": len(rows),
+        "formula": FORMULA["rate"],
+    }
 
 
 def target_view(t: UtilisationTarget) -> dict[str, Any]:
+    """A target as the API answers it (percent with two decimals)."""
     return {
         "id": t.id,
         "organization_id": t.organization_id,

@@ -32,16 +32,16 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.accounts.models import User
-from market.catalogue.models import Material
 from market.core.errors import Invalid
 from market.core.settings import Settings
-from market.ledger.service import check_filter
+from market.ledger.rules import check_filter
 from market.stats.checks import checks
-from market.stats.facts import FORMULA, StatsFilter, viewer_scope
+from market.stats.facts import FORMULA
+from market.stats.filters import StatsFilter, viewer_filter, viewer_scope
 from market.stats.grouping import GROUP_BY, grouped, stockpile_trend, totals
 
-#: What pages, tests and benches import from here; the parts live in facts, grouping, checks.
+#: What pages, tests and benches import from here; the parts live in filters, facts,
+#: grouping and checks.
 __all__ = [
     "GROUP_BY",
     "StatsFilter",
@@ -49,39 +49,31 @@ __all__ = [
     "grouped",
     "totals",
     "utilisation",
+    "viewer_filter",
     "viewer_scope",
 ]
 
 
 async def utilisation(
-    session: AsyncSession,
-    viewer: User,
-    settings: Settings,
-    *,
-    year: int | None,
-    month: int | None,
-    material: str | None,
-    group_by: str,
+    session: AsyncSession, settings: Settings, f: StatsFilter, group_by: str
 ) -> dict[str, Any]:
-    """The utilisation report for ``GET /stats/utilisation`` and the exports."""
-    check_filter(year, month)
+    """The utilisation report for ``GET /stats/utilisation`` and the exports.
+
+    ``f`` is the viewer's filter (:func:`viewer_filter`): the groups, trend and checks are
+    theirs, the ``city`` totals everybody's.
+    """
     if group_by not in GROUP_BY:
         raise Invalid("group_by", f"must be one of {', '.join(GROUP_BY)}")
-    if material is not None and await session.get(Material, material) is None:
-        raise Invalid("material", f"unknown material {material!r}")
-    scope = await viewer_scope(session, viewer)
-    city = StatsFilter(year, month, material)
-    mine = StatsFilter(year, month, material, scope)
-    city_totals = await totals(session, city)
+    city_totals = await totals(session, f.city)
     return {
-        "scope": "city" if scope is None else "organization",
-        "organization_ids": None if scope is None else sorted(scope),
-        "filters": {"year": year, "month": month, "material": material},
+        "scope": f.scope,
+        "organization_ids": None if f.org_ids is None else sorted(f.org_ids),
+        "filters": f.period(),
         "group_by": group_by,
         "formula": FORMULA,
-        "groups": await grouped(session, mine, group_by),
-        "totals": city_totals if scope is None else await totals(session, mine),
+        "groups": await grouped(session, f, group_by),
+        "totals": city_totals if f.org_ids is None else await totals(session, f),
         "city": city_totals,
-        "stockpile_trend": await stockpile_trend(session, mine),
-        "checks": await checks(session, mine, settings),
+        "stockpile_trend": await stockpile_trend(session, f),
+        "checks": await checks(session, f, settings),
     }

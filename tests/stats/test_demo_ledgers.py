@@ -26,15 +26,8 @@ async def test_demo_ledgers_are_idempotent_and_plausible(settings: Settings) -> 
             count = (await session.exec(select(func.count()).select_from(Ledger))).one()
             assert count > 100
             regulator = User(id=0, email="r@x", password_hash="", display_name="", role="regulator")
-            report = await stats.utilisation(
-                session,
-                regulator,
-                settings,
-                year=None,
-                month=None,
-                material=None,
-                group_by="material",
-            )
+            f = await stats.viewer_filter(session, regulator)
+            report = await stats.utilisation(session, settings, f, "material")
     finally:
         await engine.dispose()
     assert report["totals"]["ledgers"] == count

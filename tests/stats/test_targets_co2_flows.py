@@ -67,7 +67,7 @@ async def test_targets_and_producers_below_them(
     assert [i["organization_id"] for i in own["items"]] == [city.org["b"]]
     assert (
         await client.get("/api/v1/stats/below-target", headers=city.a, params={"year": 2025})
-    ).json()["count"] == 0
+    ).json()["total"] == 0
 
 
 async def test_target_permissions_and_bad_input(

@@ -1,0 +1,39 @@
+"""The statistics' shared query: ``year``, ``month`` and ``material``, as one dependency.
+
+Six handlers filter by the same period and material; declaring the parameters once here
+keeps their names, validation and OpenAPI documentation the same everywhere. The value is
+the viewer's :class:`~market.stats.filters.StatsFilter`, already narrowed to what they may
+see (so it needs a login: handlers using it declare 401).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+
+from market.accounts.deps import CurrentUser
+from market.core.deps import Db
+from market.stats.filters import StatsFilter, viewer_filter
+
+Year = Annotated[int | None, QueryParameter(description="calendar year, 2000–2100")]
+Month = Annotated[int | None, QueryParameter(description="1–12, China time; needs year")]
+MaterialCode = Annotated[str | None, QueryParameter(description="a material code")]
+
+
+async def provide_stats_filter(
+    db: Db,
+    user: CurrentUser,
+    year: Year = None,
+    month: Month = None,
+    material: MaterialCode = None,
+) -> StatsFilter:
+    """The validated filter for the logged-in viewer (422 naming a bad parameter)."""
+    return await viewer_filter(db, user, year, month, material)
+
+
+#: The handler parameter ``stats_filter``.
+ViewerFilter = NamedDependency[StatsFilter]
+#: For a handler's ``dependencies=``.
+STATS_FILTER = {"stats_filter": Provide(provide_stats_filter)}

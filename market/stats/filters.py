@@ -1,0 +1,70 @@
+"""Which producer-months and receipts a statistic counts: the period, the material, the viewer.
+
+Every statistic takes one :class:`StatsFilter`. A filter is a sane period by construction (a
+month needs its year, years 2000–2100), so code that builds one for itself (the city page,
+targets, benches) gets the same 422s as the API. :func:`viewer_filter` is the API's way in:
+it also checks the material exists and narrows the filter to what the viewer may see
+(regulators and the platform admin: the whole city; anybody else: their organisations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from market.accounts.access import member_org_ids, sees_everything
+from market.accounts.models import User
+from market.catalogue.models import Material
+from market.core.errors import Invalid
+from market.ledger.rules import check_filter
+
+Scope = Literal["city", "organization"]
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    """Which producer-months count. ``org_ids`` None means the whole city."""
+
+    year: int | None = None
+    month: int | None = None
+    material: str | None = None
+    org_ids: frozenset[int] | None = None
+
+    def __post_init__(self) -> None:
+        check_filter(self.year, self.month)
+
+    @property
+    def city(self) -> StatsFilter:
+        """The same period and material for the whole city (the figures everybody may read)."""
+        return replace(self, org_ids=None)
+
+    @property
+    def scope(self) -> Scope:
+        return "city" if self.org_ids is None else "organization"
+
+    def period(self) -> dict[str, int | str | None]:
+        """The filters as every report echoes them."""
+        return {"year": self.year, "month": self.month, "material": self.material}
+
+
+async def viewer_scope(session: AsyncSession, viewer: User) -> frozenset[int] | None:
+    """None for regulators (the whole city), else the viewer's organisations."""
+    if sees_everything(viewer):
+        return None
+    return frozenset(await member_org_ids(session, viewer))
+
+
+async def viewer_filter(
+    session: AsyncSession,
+    viewer: User,
+    year: int | None = None,
+    month: int | None = None,
+    material: str | None = None,
+) -> StatsFilter:
+    """The viewer's filter from query values: 422 naming the field for a bad one."""
+    check_filter(year, month)
+    if material is not None and await session.get(Material, material) is None:
+        raise Invalid("material", f"unknown material {material!r}")
+    return StatsFilter(year, month, material, await viewer_scope(session, viewer))
