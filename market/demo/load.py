@@ -22,6 +22,7 @@ from market.demo.seed import DemoData, DemoOrg, DemoUser, build_demo
 from market.geo.regions import RegionLocator, load_locator
 from market.offers.demands import create_demand
 from market.offers.listings import create_listing
+from market.offers.schemas import DemandIn, ListingIn, bounds_in
 
 
 @dataclass
@@ -94,16 +95,18 @@ async def _load_org(
             listing = await create_listing(
                 session,
                 admin,
-                site_id=site_ids[lst.site_key],
-                material_code=lst.material,
-                quantity_t=lst.quantity_t,
-                cadence=lst.cadence,
-                spec=lst.spec,
-                price_cny_t=lst.price_cny_t,
-                available_from=lst.available_from,
-                available_until=lst.available_until,
-                status="open",
-                title=lst.title,
+                ListingIn(
+                    site_id=site_ids[lst.site_key],
+                    material_code=lst.material,
+                    quantity_t=lst.quantity_t,
+                    cadence=lst.cadence,
+                    spec=lst.spec,
+                    price_cny_t=lst.price_cny_t,
+                    available_from=lst.available_from,
+                    available_until=lst.available_until,
+                    status="open",
+                    title=lst.title,
+                ),
             )
             listing.status = lst.status  # demo history: closed/withdrawn lots bypass the flow
             report.listings += 1
@@ -112,17 +115,19 @@ async def _load_org(
             demand = await create_demand(
                 session,
                 admin,
-                site_id=site_ids[d.site_key],
-                material_code=d.material,
-                quantity_t=d.quantity_t,
-                cadence=d.cadence,
-                requirements=d.requirements,
-                grade=d.grade,
-                max_haul_km=d.max_haul_km,
-                max_price_cny_t=d.max_price_cny_t,
-                status="open",
-                title=d.title,
-                use=d.use,
+                DemandIn(
+                    site_id=site_ids[d.site_key],
+                    material_code=d.material,
+                    quantity_t=d.quantity_t,
+                    cadence=d.cadence,
+                    requirements=bounds_in(d.requirements),
+                    grade=d.grade,
+                    max_haul_km=d.max_haul_km,
+                    max_price_cny_t=d.max_price_cny_t,
+                    status="open",
+                    title=d.title,
+                    use=d.use,
+                ),
             )
             demand.status = d.status
             report.demands += 1

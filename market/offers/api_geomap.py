@@ -13,8 +13,15 @@ from market.core.deps import Db
 from market.geo.regions import current_locator
 from market.offers import geomap
 
+SVG = "image/svg+xml; charset=utf-8"
 
-@get("/geo/map.svg", tags=["geo"], summary="SVG map of regions, open listings and demands")
+
+@get(
+    "/geo/map.svg",
+    tags=["geo"],
+    summary="SVG map of regions, open listings and demands",
+    media_type=SVG,
+)
 async def exchange_map(
     db: Db,
     state: State,
@@ -28,7 +35,7 @@ async def exchange_map(
     svg = await geomap.exchange_map(
         db, user, locator, material=material, show=show, width=width, height=height
     )
-    return Response(svg, media_type="image/svg+xml; charset=utf-8")
+    return Response(svg, media_type=SVG)
 
 
 routes = [exchange_map]

@@ -2,65 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import get
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
+from market.core.openapi import problems
+from market.core.settings import Settings
 from market.offers import matches
+from market.offers.compliance import listing_compliance as check_listing
+from market.offers.schemas import ComplianceAnswer, DemandMatchesOut, ListingMatchesOut
 
 Limit = Annotated[
     int, QueryParameter(ge=1, le=matches.MAX_LIMIT, description="how many, best first")
 ]
 
 
+@dataclass(frozen=True)
+class MatchRequest:
+    """What every match query needs besides the row: how many, the freight, the index cache."""
+
+    limit: int
+    settings: Settings
+    cache: matches.BookCache
+
+    def page(self, items: Sequence[object]) -> dict[str, Any]:
+        """The page envelope's fields: one page of ``limit`` best matches."""
+        return {
+            "items": items,
+            "total": len(items),
+            "page": 1,
+            "page_size": self.limit,
+            "freight_cny_per_t_km": self.settings.freight_cny_per_t_km,
+        }
+
+
+def match_request(settings: AppSettings, state: State, limit: Limit = 20) -> MatchRequest:
+    return MatchRequest(limit=limit, settings=settings, cache=state.match_books)
+
+
+#: The handler parameter ``ask``, and the handler's ``dependencies=``.
+Ask = NamedDependency[MatchRequest]
+MATCHING = {"ask": Provide(match_request, sync_to_thread=False)}
+
+
 @get(
     "/listings/{listing_id:int}/matches",
     tags=["matching"],
     summary="Best open demand requests for this listing by delivered cost (producer, regulators)",
+    dependencies=MATCHING,
+    responses=problems(403),
 )
 async def listing_matches(
-    listing_id: FromPath[int],
-    user: CurrentUser,
-    db: Db,
-    settings: AppSettings,
-    state: State,
-    limit: Limit = 20,
-) -> dict[str, Any]:
+    listing_id: FromPath[int], user: CurrentUser, db: Db, ask: Ask
+) -> ListingMatchesOut:
     items = await matches.listing_matches(
-        db, user, listing_id, limit=limit, settings=settings, cache=state.match_books
+        db, user, listing_id, limit=ask.limit, settings=ask.settings, cache=ask.cache
     )
-    return {
-        "listing_id": listing_id,
-        "items": items,
-        "freight_cny_per_t_km": settings.freight_cny_per_t_km,
-    }
+    return ListingMatchesOut.model_validate(ask.page(items) | {"listing_id": listing_id})
 
 
 @get(
     "/demands/{demand_id:int}/matches",
     tags=["matching"],
     summary="Best open listings for this demand request by delivered cost (buyer, regulators)",
+    dependencies=MATCHING,
+    responses=problems(403),
 )
 async def demand_matches(
-    demand_id: FromPath[int],
-    user: CurrentUser,
-    db: Db,
-    settings: AppSettings,
-    state: State,
-    limit: Limit = 20,
-) -> dict[str, Any]:
+    demand_id: FromPath[int], user: CurrentUser, db: Db, ask: Ask
+) -> DemandMatchesOut:
     items = await matches.demand_matches(
-        db, user, demand_id, limit=limit, settings=settings, cache=state.match_books
+        db, user, demand_id, limit=ask.limit, settings=ask.settings, cache=ask.cache
     )
-    return {
-        "demand_id": demand_id,
-        "items": items,
-        "freight_cny_per_t_km": settings.freight_cny_per_t_km,
-    }
+    return DemandMatchesOut.model_validate(ask.page(items) | {"demand_id": demand_id})
 
 
 @get(
@@ -74,8 +95,8 @@ async def listing_compliance(
     db: Db,
     demand_id: FromQuery[int | None] = None,
     grade: FromQuery[str | None] = None,
-) -> dict[str, Any]:
-    return await matches.listing_compliance(db, user, listing_id, demand_id=demand_id, grade=grade)
+) -> ComplianceAnswer:
+    return await check_listing(db, user, listing_id, demand_id=demand_id, grade=grade)
 
 
 routes = [listing_matches, demand_matches, listing_compliance]

@@ -1,28 +1,35 @@
-"""What supply listings and demand requests share: the posting site, status changes, and the
-nearest-first search that both ``GET /listings`` and ``GET /demands`` offer."""
+"""What supply listings and demand requests share: the posting site, reading and owning,
+status changes, and the steps of posting, changing and withdrawing (the nearest-first search
+both offer is in :mod:`market.offers.search`).
+
+Where the two differ (the noun in messages, the status transitions, the date window, whether
+the poster is private) an :class:`OfferKind` says so; :data:`LISTINGS` and :data:`DEMANDS`
+are the two kinds. The services in ``listings.py`` and ``demands.py`` add only what is their
+own (spec values and the audit trail; requirements, grade and declared use).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic
 
-import numpy as np
-from sqlalchemy import ColumnElement, func
-from sqlmodel import select
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from geodata.datums import CoordinateError, to_wgs84
-from geodata.distance import geodesic_km_many
-from market.accounts.access import require_member
+from market.accounts.access import member_org_ids, require_member
 from market.accounts.models import Site, User
-from market.core.errors import Conflict, Invalid
-
-KM_PER_DEG_LAT = 111.32
-#: How far a site rounded to 0.01° can move: half a hundredth of a degree each way, plus slack.
-ROUNDING_MARGIN_KM = 1.0
+from market.catalogue import service as catalogue
+from market.catalogue.models import Material
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
+from market.offers.models import DEMAND_TRANSITIONS, LISTING_TRANSITIONS, Demand, Listing
+from market.offers.privacy import OfferT, viewer_context
+from market.offers.schemas import OfferIn, OfferPatch
 
 
 async def posting_site(session: AsyncSession, actor: User, site_id: int) -> Site:
@@ -34,7 +41,9 @@ async def posting_site(session: AsyncSession, actor: User, site_id: int) -> Site
     return site
 
 
-def change_status(current: str, new: str, transitions: dict[str, frozenset[str]], what: str) -> str:
+def change_status(
+    current: str, new: str, transitions: Mapping[str, frozenset[str]], what: str
+) -> str:
     """Validate a status change against the allowed transitions (409 naming both states)."""
     if new not in transitions:
         raise Invalid("status", f"must be one of {', '.join(transitions)}")
@@ -61,6 +70,9 @@ def check_window(start: Any, end: Any, start_field: str, end_field: str) -> None
         raise Invalid(end_field, f"must not be before {start_field}")
 
 
+KM_PER_DEG_LAT = 111.32
+
+
 @dataclass(frozen=True)
 class GeoFilter:
     """Nearest-first filter: a centre (WGS84) and an optional radius in km."""
@@ -80,103 +92,148 @@ class GeoFilter:
         return (self.lon - dlon, self.lat - dlat, self.lon + dlon, self.lat + dlat)
 
 
-#: The largest quantity the database holds exactly (tonnes as integer kg in a BIGINT) with room.
-MAX_TONNES = Decimal("1000000000000")
+# --- the two kinds of offer ---------------------------------------------------------------
 
 
-def non_negative(value: Decimal | None, field: str) -> Decimal | None:
-    """Query parameters cannot carry Decimal constraints, so tonnes are checked here."""
-    if value is None:
-        return None
-    if not value.is_finite() or value < 0:
-        raise Invalid(field, f"must be a non-negative number, got {value}")
-    if value >= MAX_TONNES:
-        raise Invalid(field, f"must be below {MAX_TONNES} t")
-    if value != value.quantize(Decimal("0.001")):
-        raise Invalid(field, "at most 3 decimal places (tonnes to the kilogram)")
-    return value
+@dataclass(frozen=True)
+class OfferKind(Generic[OfferT]):
+    """How listings and demands differ where their services otherwise do the same."""
+
+    model: type[OfferT]
+    noun: str
+    #: Whose members may change one: "only members of the {owner} can change this {noun}".
+    owner: str
+    transitions: Mapping[str, frozenset[str]]
+    #: The (start, end) date fields; the end may not be before the start.
+    window: tuple[str, str]
+    #: Fields a change may leave out but not set to null.
+    required: tuple[str, ...]
+    #: The tonnes a minimum-quantity search compares.
+    quantity: Callable[[], ColumnElement[Decimal] | Mapped[Decimal]]
+    #: Whether the poster is hidden from others until a deal (search distances rounded).
+    private: bool
+
+    def check_window(self, row: Any) -> None:
+        start, end = self.window
+        check_window(getattr(row, start), getattr(row, end), start, end)
 
 
-def geo_filter(
-    lat: float | None, lon: float | None, radius_km: float | None, crs: str = "wgs84"
-) -> GeoFilter | None:
-    """Turn the query's lat/lon/radius into a filter, or a 422 saying what is missing."""
-    if (lat is None) != (lon is None):
-        missing = "lon" if lon is None else "lat"
-        raise Invalid(missing, "lat and lon must be given together")
-    if lat is None or lon is None:
-        if radius_km is not None:
-            raise Invalid("radius_km", "needs lat and lon")
-        return None
-    try:
-        wlon, wlat = to_wgs84(lon, lat, crs)
-    except CoordinateError as exc:
-        raise Invalid(exc.field, exc.reason) from exc
-    return GeoFilter(lon=wlon, lat=wlat, radius_km=radius_km)
+LISTINGS = OfferKind(
+    model=Listing,
+    noun="listing",
+    owner="producer",
+    transitions=LISTING_TRANSITIONS,
+    window=("available_from", "available_until"),
+    required=("title", "quantity_t", "cadence", "spec", "price_cny_t", "status"),
+    quantity=Listing.available_sql,
+    private=True,
+)
+DEMANDS = OfferKind(
+    model=Demand,
+    noun="demand",
+    owner="requesting organisation",
+    transitions=DEMAND_TRANSITIONS,
+    window=("needed_from", "needed_until"),
+    required=("title", "quantity_t", "cadence", "requirements", "status"),
+    quantity=lambda: col(Demand.quantity_t),
+    private=False,
+)
 
 
-async def nearest_page(
+async def fetch(session: AsyncSession, kind: OfferKind[OfferT], row_id: int) -> OfferT:
+    row = await session.get(kind.model, row_id)
+    if row is None:
+        raise NotFound(f"{kind.noun} {row_id} does not exist")
+    return row
+
+
+async def readable(
+    session: AsyncSession, kind: OfferKind[OfferT], viewer: User, row_id: int
+) -> OfferT:
+    """One the viewer may read: open ones for everybody, others for those who see it in full
+    (members, regulators, and for a listing a buyer with a deal on it); else 404."""
+    row = await fetch(session, kind, row_id)
+    if row.status == "open":
+        return row
+    context = await viewer_context(session, viewer, [row_id] if kind.private else ())
+    if context.sees_in_full(row.organization_id, row_id if kind.private else None):
+        return row
+    raise NotFound(f"{kind.noun} {row_id} does not exist")
+
+
+async def owned(session: AsyncSession, kind: OfferKind[OfferT], actor: User, row_id: int) -> OfferT:
+    """One the actor's organisation posted (403 for others who may read it)."""
+    row = await readable(session, kind, actor, row_id)
+    if row.organization_id not in await member_org_ids(session, actor):
+        raise Forbidden(f"only members of the {kind.owner} can change this {kind.noun}")
+    return row
+
+
+async def posted_from(session: AsyncSession, actor: User, data: OfferIn) -> tuple[Site, Material]:
+    """The site a new offer is posted from (the actor's) and its catalogue material."""
+    site = await posting_site(session, actor, data.site_id)
+    return site, await catalogue.material_for_input(session, data.material_code)
+
+
+def offer_columns(site: Site, data: OfferIn) -> dict[str, Any]:
+    """The columns every new listing and demand fills the same way."""
+    return {
+        "organization_id": site.organization_id,
+        "site_id": data.site_id,
+        "material_code": data.material_code,
+        "title": data.title.strip(),
+        "quantity_t": data.quantity_t,
+        "cadence": data.cadence,
+        "status": data.status,
+    }
+
+
+async def stamp(session: AsyncSession, row: Listing | Demand) -> None:
+    """Mark the row changed now and write it."""
+    row.updated_at = datetime.now(UTC)
+    session.add(row)
+    await session.flush()
+
+
+async def begin_update(
+    session: AsyncSession, kind: OfferKind[OfferT], actor: User, row_id: int, data: OfferPatch
+) -> tuple[OfferT, dict[str, Any]]:
+    """The actor's row and the fields the change sets, once the change may be made at all."""
+    row = await owned(session, kind, actor, row_id)
+    changes = data.model_dump(exclude_unset=True)
+    reject_nulls(changes, kind.required)
+    if row.status in ("closed", "withdrawn"):
+        raise Invalid("status", f"a {row.status} {kind.noun} can no longer be changed")
+    return row, changes
+
+
+async def finish_update(
     session: AsyncSession,
-    id_column: Any,
-    conditions: Sequence[ColumnElement[bool]],
-    geo: GeoFilter | None,
-    order_column: Any,
-    page: int,
-    page_size: int,
-    *,
-    owner_column: Any = None,
-    exact_orgs: set[int] | None = None,
-) -> tuple[list[int], dict[int, float], int]:
-    """Ids for one page, their distances, and the total count.
+    kind: OfferKind[OfferT],
+    row: OfferT,
+    changes: Mapping[str, Any],
+    plain: Sequence[str],
+    status_rule: Callable[[OfferT, str], None] | None = None,
+) -> None:
+    """Copy the ``plain`` fields, check the window and the status change, and write.
 
-    With a centre, only ids and coordinates are fetched (bounding box in SQL), distances are
-    computed vectorised and sorted; the caller then loads full rows for one page only.
+    ``status_rule(row, new_status)`` may refuse a change the transitions allow (a listing's
+    producer may not claim what only trading decides)."""
+    for name in plain:
+        if name in changes:
+            setattr(row, name, changes[name])
+    kind.check_window(row)
+    if "status" in changes:
+        if status_rule is not None and changes["status"] != row.status:
+            status_rule(row, changes["status"])
+        row.status = change_status(row.status, changes["status"], kind.transitions, kind.noun)
+    await stamp(session, row)
 
-    Privacy: when ``owner_column`` is given, rows whose owner is not in ``exact_orgs`` are
-    measured from their site rounded to 0.01° (what the viewer is shown) and their distance
-    is rounded to whole km, so narrowing searches cannot pin an anonymous site down.
-    ``exact_orgs`` None means the viewer sees every row exactly.
-    """
-    offset = (page - 1) * page_size
-    if geo is None:
-        total = (
-            await session.exec(
-                select(func.count()).select_from(id_column.table).join(Site).where(*conditions)
-            )
-        ).one()
-        stmt = (
-            select(id_column)
-            .join(Site)
-            .where(*conditions)
-            .order_by(order_column.desc(), id_column.desc())
-            .offset(offset)
-            .limit(page_size)
-        )
-        return list((await session.exec(stmt)).all()), {}, int(total)
-    where: list[Any] = list(conditions)
-    box = geo.bbox(margin_km=ROUNDING_MARGIN_KM if owner_column is not None else 0.0)
-    if box is not None:
-        where += [Site.lon >= box[0], Site.lat >= box[1], Site.lon <= box[2], Site.lat <= box[3]]
-    owner = owner_column if owner_column is not None else id_column
-    rows = (
-        await session.exec(select(id_column, Site.lon, Site.lat, owner).join(Site).where(*where))
-    ).all()
-    if not rows:
-        return [], {}, 0
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    lons = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    lats = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-    hidden = np.zeros(len(rows), dtype=bool)
-    if owner_column is not None and exact_orgs is not None:
-        hidden = np.fromiter((r[3] not in exact_orgs for r in rows), dtype=bool, count=len(rows))
-        lons = np.where(hidden, np.round(lons, 2), lons)
-        lats = np.where(hidden, np.round(lats, 2), lats)
-    dist = geodesic_km_many(geo.lon, geo.lat, lons, lats)
-    dist = np.where(hidden, np.round(dist), dist)
-    if geo.radius_km is not None:
-        keep = dist <= geo.radius_km
-        ids, dist = ids[keep], dist[keep]
-    order = np.lexsort((ids, dist))
-    chosen = order[offset : offset + page_size]
-    page_ids = [int(i) for i in ids[chosen]]
-    return page_ids, {int(ids[i]): float(dist[i]) for i in chosen}, len(ids)
+
+async def withdrawable(
+    session: AsyncSession, kind: OfferKind[OfferT], actor: User, row_id: int
+) -> OfferT:
+    row = await owned(session, kind, actor, row_id)
+    if row.status == "withdrawn":
+        raise Conflict(f"{kind.noun} {row_id} is already withdrawn")
+    return row

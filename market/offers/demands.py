@@ -1,38 +1,48 @@
 """Demand requests: what cement plants, builders, road works and recyclers need.
 
 A buyer's identity is not hidden (they are the ones asking); the spec limits, haul radius
-and price ceiling are what the matcher uses.
+and price ceiling are what the matcher uses. The steps demands share with listings are in
+:mod:`market.offers.common`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from geodata.districts import DISTRICT_NAMES
-from market.accounts.access import member_org_ids, sees_everything
-from market.accounts.models import Organization, Site, User
+from market.accounts.models import User
 from market.catalogue import service as catalogue
 from market.catalogue.models import Material
-from market.core import decimals as dec
-from market.core.errors import Conflict, Forbidden, Invalid, NotFound
+from market.core.errors import Invalid
 from market.offers.common import (
-    GeoFilter,
-    change_status,
-    check_window,
-    nearest_page,
-    posting_site,
-    reject_nulls,
+    DEMANDS,
+    begin_update,
+    finish_update,
+    offer_columns,
+    owned,
+    posted_from,
+    readable,
+    withdrawable,
 )
-from market.offers.models import CADENCES, DEMAND_TRANSITIONS, Demand
+from market.offers.models import Demand
+from market.offers.privacy import demand_views
+from market.offers.schemas import Bounds, DemandIn, DemandOut, DemandPatch, bounds
+from market.offers.search import OfferQuery, search_ids
 
-Bounds = tuple[Decimal | None, Decimal | None]
+#: Changed as given once the checks pass (requirements, grade and use are checked first).
+PLAIN_FIELDS = (
+    "title",
+    "use",
+    "quantity_t",
+    "cadence",
+    "max_haul_km",
+    "max_price_cny_t",
+    "needed_from",
+    "needed_until",
+)
 
 
 async def check_requirements(
@@ -79,48 +89,22 @@ def requirements_from_json(raw: Mapping[str, Any]) -> dict[str, Bounds]:
     return {k: (dec(v.get("min")), dec(v.get("max"))) for k, v in raw.items()}
 
 
-async def create_demand(
-    session: AsyncSession,
-    actor: User,
-    *,
-    site_id: int,
-    material_code: str,
-    quantity_t: Decimal,
-    cadence: str,
-    requirements: Mapping[str, Bounds],
-    grade: str | None,
-    max_haul_km: Decimal | None,
-    max_price_cny_t: Decimal | None,
-    needed_from: date | None = None,
-    needed_until: date | None = None,
-    status: str = "open",
-    title: str = "",
-    use: str | None = None,
-) -> Demand:
-    site = await posting_site(session, actor, site_id)
-    material = await catalogue.material_for_input(session, material_code)
-    check_use(material, use)
-    await check_requirements(session, material_code, requirements, grade)
-    if cadence not in CADENCES:
-        raise Invalid("cadence", f"must be one of {', '.join(CADENCES)}")
-    if status not in ("draft", "open"):
-        raise Invalid("status", "a new demand starts as draft or open")
-    check_window(needed_from, needed_until, "needed_from", "needed_until")
+async def create_demand(session: AsyncSession, actor: User, data: DemandIn) -> Demand:
+    """Post a demand from one of the actor's sites: its use, limits and grade are checked."""
+    site, material = await posted_from(session, actor, data)
+    check_use(material, data.use)
+    requirements = bounds(data.requirements)
+    await check_requirements(session, data.material_code, requirements, data.grade)
+    DEMANDS.check_window(data)
     demand = Demand(
-        organization_id=site.organization_id,
-        site_id=site_id,
-        material_code=material_code,
-        title=title.strip(),
-        use=use,
-        quantity_t=quantity_t,
-        cadence=cadence,
+        **offer_columns(site, data),
+        use=data.use,
         requirements=requirements_to_json(requirements),
-        grade_key=grade,
-        max_haul_km=max_haul_km,
-        max_price_cny_t=max_price_cny_t,
-        needed_from=needed_from,
-        needed_until=needed_until,
-        status=status,
+        grade_key=data.grade,
+        max_haul_km=data.max_haul_km,
+        max_price_cny_t=data.max_price_cny_t,
+        needed_from=data.needed_from,
+        needed_until=data.needed_until,
     )
     session.add(demand)
     await session.flush()
@@ -128,149 +112,41 @@ async def create_demand(
 
 
 async def readable_demand(session: AsyncSession, viewer: User, demand_id: int) -> Demand:
-    demand = await session.get(Demand, demand_id)
-    if demand is not None and (
-        demand.status == "open"
-        or sees_everything(viewer)
-        or demand.organization_id in await member_org_ids(session, viewer)
-    ):
-        return demand
-    raise NotFound(f"demand {demand_id} does not exist")
+    return await readable(session, DEMANDS, viewer, demand_id)
 
 
 async def owned_demand(session: AsyncSession, actor: User, demand_id: int) -> Demand:
-    demand = await readable_demand(session, actor, demand_id)
-    if demand.organization_id not in await member_org_ids(session, actor):
-        raise Forbidden("only members of the requesting organisation can change this demand")
-    return demand
+    return await owned(session, DEMANDS, actor, demand_id)
 
 
 async def update_demand(
-    session: AsyncSession, actor: User, demand_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, actor: User, demand_id: int, data: DemandPatch
 ) -> Demand:
-    demand = await owned_demand(session, actor, demand_id)
-    reject_nulls(changes, ("title", "quantity_t", "cadence", "requirements", "status"))
-    if demand.status in ("closed", "withdrawn"):
-        raise Invalid("status", f"a {demand.status} demand can no longer be changed")
+    """Apply a partial update; new limits or a new grade are checked together."""
+    demand, changes = await begin_update(session, DEMANDS, actor, demand_id, data)
     if "requirements" in changes or "grade" in changes:
-        reqs = changes.get("requirements", requirements_from_json(demand.requirements))
+        if data.requirements is not None:
+            reqs = bounds(data.requirements)
+        else:
+            reqs = requirements_from_json(demand.requirements)
         grade = changes.get("grade", demand.grade_key)
         await check_requirements(session, demand.material_code, reqs, grade)
         demand.requirements = requirements_to_json(reqs)
         demand.grade_key = grade
     if "use" in changes:
         check_use(await catalogue.get_material(session, demand.material_code), changes["use"])
-    if "cadence" in changes and changes["cadence"] not in CADENCES:
-        raise Invalid("cadence", f"must be one of {', '.join(CADENCES)}")
-    for name in (
-        "title",
-        "use",
-        "quantity_t",
-        "cadence",
-        "max_haul_km",
-        "max_price_cny_t",
-        "needed_from",
-        "needed_until",
-    ):
-        if name in changes:
-            setattr(demand, name, changes[name])
-    check_window(demand.needed_from, demand.needed_until, "needed_from", "needed_until")
-    if "status" in changes:
-        demand.status = change_status(
-            demand.status, changes["status"], DEMAND_TRANSITIONS, "demand"
-        )
-    demand.updated_at = datetime.now(UTC)
-    session.add(demand)
-    await session.flush()
+    await finish_update(session, DEMANDS, demand, changes, PLAIN_FIELDS)
     return demand
 
 
 async def withdraw_demand(session: AsyncSession, actor: User, demand_id: int) -> Demand:
-    demand = await owned_demand(session, actor, demand_id)
-    if demand.status == "withdrawn":
-        raise Conflict(f"demand {demand_id} is already withdrawn")
-    return await update_demand(session, actor, demand_id, {"status": "withdrawn"})
-
-
-@dataclass(frozen=True)
-class DemandQuery:
-    material: str | None
-    geo: GeoFilter | None
-    min_quantity_t: Decimal | None
-    mine: bool
-    page: int
-    page_size: int
+    await withdrawable(session, DEMANDS, actor, demand_id)
+    return await update_demand(session, actor, demand_id, DemandPatch(status="withdrawn"))
 
 
 async def search_demands(
-    session: AsyncSession, viewer: User, q: DemandQuery
-) -> tuple[list[dict[str, Any]], int]:
-    conds: list[Any] = []
-    if q.mine:
-        conds.append(Demand.organization_id.in_(await member_org_ids(session, viewer)))  # type: ignore[attr-defined]
-    else:
-        conds.append(Demand.status == "open")
-    if q.material:
-        conds.append(Demand.material_code == q.material)
-    if q.min_quantity_t is not None:
-        conds.append(Demand.quantity_t >= q.min_quantity_t)
-    ids, dist, total = await nearest_page(
-        session, Demand.id, conds, q.geo, Demand.created_at, q.page, q.page_size
-    )
-    return await demand_views(session, ids, dist), total
-
-
-async def demand_views(
-    session: AsyncSession, ids: list[int], distances: Mapping[int, float] | None = None
-) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    rows = (
-        await session.exec(
-            select(Demand, Site, Organization)
-            .join(Site, Site.id == Demand.site_id)  # type: ignore[arg-type]
-            .join(Organization, Organization.id == Demand.organization_id)  # type: ignore[arg-type]
-            .where(Demand.id.in_(ids))  # type: ignore[union-attr]
-        )
-    ).all()
-    by_id = {
-        r[0].id: demand_view(*r, distance_km=(distances or {}).get(r[0].id or 0)) for r in rows
-    }
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def demand_view(
-    demand: Demand, site: Site, org: Organization, distance_km: float | None = None
-) -> dict[str, Any]:
-    district = site.district_code or org.district_code
-    view: dict[str, Any] = {
-        "id": demand.id,
-        "title": demand.title,
-        "material_code": demand.material_code,
-        "use": demand.use,
-        "quantity_t": dec.t(demand.quantity_t),
-        "cadence": demand.cadence,
-        "requirements": dict(demand.requirements),
-        "grade": demand.grade_key,
-        "max_haul_km": dec.opt_km(demand.max_haul_km),
-        "max_price_cny_t": dec.opt_cny(demand.max_price_cny_t),
-        "needed_from": demand.needed_from,
-        "needed_until": demand.needed_until,
-        "status": demand.status,
-        "created_at": demand.created_at,
-        "updated_at": demand.updated_at,
-        "organization": {"id": org.id, "name": org.name, "kind": org.kind},
-        "site": {
-            "id": site.id,
-            "name": site.name,
-            "address": site.address,
-            "lon": round(site.lon, 6),
-            "lat": round(site.lat, 6),
-            "district_code": district,
-            "district_name": DISTRICT_NAMES.get(district or ""),
-            "park_code": site.park_code,
-        },
-    }
-    if distance_km is not None:
-        view["distance_km"] = dec.km(distance_km)
-    return view
+    session: AsyncSession, viewer: User, q: OfferQuery
+) -> tuple[list[DemandOut], int]:
+    """Open demands (or, with ``mine``, all of the viewer's), nearest first when located."""
+    ids, distances, total = await search_ids(session, DEMANDS, viewer, q)
+    return await demand_views(session, ids, distances), total

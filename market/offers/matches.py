@@ -1,4 +1,5 @@
-"""Matching and compliance for the service: database rows in, ``matching`` results out.
+"""Matching for the service: database rows in, ``matching`` results out (compliance of one
+listing is in :mod:`market.offers.compliance`).
 
 The pure matcher needs a spatial index of the open rows of one material. Building it costs
 a query over those rows, so each process keeps the index per material and side in a
@@ -25,16 +26,18 @@ from market.catalogue.models import Material
 from market.core import decimals as dec
 from market.core.errors import Forbidden, Invalid
 from market.core.settings import Settings
-from market.offers.demands import demand_views, readable_demand, requirements_from_json
-from market.offers.listings import listing_views, readable_listing, spec_from_json
+from market.offers.common import DEMANDS, LISTINGS, OfferKind, readable
+from market.offers.compliance import compliance_view, requirement_limits
+from market.offers.listings import spec_from_json
 from market.offers.models import Demand, Listing
-from matching.compliance import Compliance, check, combine, describe, grades_met
+from market.offers.privacy import OfferT, approximate, demand_views, listing_views
+from market.offers.schemas import DemandMatchOut, ListingMatchOut
+from matching.compliance import combine
 from matching.engine import DemandBook, SupplyBook
 from matching.model import Demand as MDemand
 from matching.model import Match
 from matching.model import Supply as MSupply
 from matching.scoring import MatchSettings
-from matching.specs import Limit
 
 MAX_LIMIT = 100
 
@@ -46,32 +49,6 @@ def match_settings(settings: Settings) -> MatchSettings:
 
 
 # --- rows → matching's plain data ----------------------------------------------------
-
-
-def requirement_limits(demand: Demand) -> dict[str, Limit]:
-    return {
-        k: Limit(min=lo, max=hi, source="buyer's requirement")
-        for k, (lo, hi) in requirements_from_json(demand.requirements).items()
-    }
-
-
-async def demand_limits(session: AsyncSession, demand: Demand) -> dict[str, Limit]:
-    """The buyer's explicit limits combined with its grade preset (tighter bound wins)."""
-    limits = requirement_limits(demand)
-    if demand.grade_key:
-        grade = await catalogue.get_grade(session, demand.material_code, demand.grade_key)
-        if grade is not None:
-            preset = next(
-                (
-                    g
-                    for g in await catalogue.matching_grades(session, demand.material_code)
-                    if g.key == grade.key
-                ),
-                None,
-            )
-            if preset is not None:
-                limits = combine(preset.limits, limits)
-    return limits
 
 
 async def _valid_permits(session: AsyncSession) -> dict[int, frozenset[str]]:
@@ -92,12 +69,13 @@ def to_supply(
     """``rounded``: place the lot where other organisations see it (0.01°, about 1 km), so
     distances and delivered costs shown to buyers cannot pin an anonymous site down."""
     assert listing.id is not None
+    lon, lat = approximate(site.lon, site.lat) if rounded else (site.lon, site.lat)
     return MSupply(
         id=listing.id,
         org_id=listing.organization_id,
         material=listing.material_code,
-        lon=round(site.lon, 2) if rounded else site.lon,
-        lat=round(site.lat, 2) if rounded else site.lat,
+        lon=lon,
+        lat=lat,
         quantity_t=listing.available_t,
         price_cny_t=listing.price_cny_t,
         values=spec_from_json(listing.spec),
@@ -227,25 +205,6 @@ class BookCache:
 # --- views ------------------------------------------------------------------------------------
 
 
-def compliance_view(c: Compliance) -> dict[str, Any]:
-    return {
-        "verdict": c.verdict,
-        "parameters": [
-            {
-                "parameter": p.key,
-                "value": catalogue.fmt(p.value) if p.value is not None else None,
-                "min": catalogue.fmt(p.min) if p.min is not None else None,
-                "max": catalogue.fmt(p.max) if p.max is not None else None,
-                "status": p.status,
-                "margin": catalogue.fmt(p.margin) if p.margin is not None else None,
-                "confirmed": p.confirmed,
-                "source": p.source,
-            }
-            for p in c.params
-        ],
-    }
-
-
 def match_figures(m: Match) -> dict[str, Any]:
     return {
         "road_km": dec.km(m.road_km),
@@ -261,16 +220,21 @@ def match_figures(m: Match) -> dict[str, Any]:
     }
 
 
-def _check_limit(limit: int) -> None:
+async def _party_row(
+    session: AsyncSession, kind: OfferKind[OfferT], viewer: User, row_id: int, limit: int
+) -> OfferT:
+    """The listing or demand whose matches are asked for: only its own organisation (or
+    regulators) may see them, since they reveal who else is trading."""
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid("limit", f"must be between 1 and {MAX_LIMIT}")
-
-
-async def _require_party(session: AsyncSession, viewer: User, org_id: int, what: str) -> None:
-    if not sees_everything(viewer) and org_id not in await member_org_ids(session, viewer):
+    row = await readable(session, kind, viewer, row_id)
+    if not sees_everything(viewer) and row.organization_id not in await member_org_ids(
+        session, viewer
+    ):
         raise Forbidden(
-            f"only members of the {what}'s organisation (or regulators) see its matches"
+            f"only members of the {kind.noun}'s organisation (or regulators) see its matches"
         )
+    return row
 
 
 async def listing_matches(
@@ -281,19 +245,19 @@ async def listing_matches(
     limit: int,
     settings: Settings,
     cache: BookCache,
-) -> list[dict[str, Any]]:
+) -> list[DemandMatchOut]:
     """The best open demand requests for a listing, best first, with why."""
-    _check_limit(limit)
-    listing = await readable_listing(session, viewer, listing_id)
-    await _require_party(session, viewer, listing.organization_id, "listing")
+    listing = await _party_row(session, LISTINGS, viewer, listing_id, limit)
     site = await session.get(Site, listing.site_id)
     assert site is not None
     supply = to_supply(listing, site, await catalogue.get_material(session, listing.material_code))
     book = await cache.demand_book(session, listing.material_code)
-    matches = book.matches_for_supply(supply, match_settings(settings), limit)
-    views = {v["id"]: v for v in await demand_views(session, [m.demand_id for m in matches])}
+    found = book.matches_for_supply(supply, match_settings(settings), limit)
+    views = {v.id: v for v in await demand_views(session, [m.demand_id for m in found])}
     return [
-        {"demand": views[m.demand_id]} | match_figures(m) for m in matches if m.demand_id in views
+        DemandMatchOut(demand=views[m.demand_id], **match_figures(m))
+        for m in found
+        if m.demand_id in views
     ]
 
 
@@ -305,74 +269,15 @@ async def demand_matches(
     limit: int,
     settings: Settings,
     cache: BookCache,
-) -> list[dict[str, Any]]:
+) -> list[ListingMatchOut]:
     """The best open listings for a demand request, best first, with why (producers anonymised)."""
-    _check_limit(limit)
-    demand = await readable_demand(session, viewer, demand_id)
-    await _require_party(session, viewer, demand.organization_id, "demand")
-    (mdemand,) = await _demand_objects(session, demand.material_code, [demand_id])
+    demand = await _party_row(session, DEMANDS, viewer, demand_id, limit)
+    (wanted,) = await _demand_objects(session, demand.material_code, [demand_id])
     book = await cache.supply_book(session, demand.material_code)
-    matches = book.matches_for_demand(mdemand, match_settings(settings), limit)
-    views = {
-        v["id"]: v for v in await listing_views(session, viewer, [m.supply_id for m in matches])
-    }
+    found = book.matches_for_demand(wanted, match_settings(settings), limit)
+    views = {v.id: v for v in await listing_views(session, viewer, [m.supply_id for m in found])}
     return [
-        {"listing": views[m.supply_id]} | match_figures(m) for m in matches if m.supply_id in views
+        ListingMatchOut(listing=views[m.supply_id], **match_figures(m))
+        for m in found
+        if m.supply_id in views
     ]
-
-
-async def listing_compliance(
-    session: AsyncSession,
-    viewer: User,
-    listing_id: int,
-    *,
-    demand_id: int | None,
-    grade: str | None,
-) -> dict[str, Any]:
-    """Check a listing's spec against a demand's requirements, one grade, or every grade."""
-    if demand_id is not None and grade is not None:
-        raise Invalid("grade", "give demand_id or grade, not both")
-    listing = await readable_listing(session, viewer, listing_id)
-    values = spec_from_json(listing.spec)
-    params = await catalogue.matching_parameters(session, listing.material_code)
-    result: dict[str, Any] = {"listing_id": listing_id, "material_code": listing.material_code}
-    if demand_id is not None:
-        demand = await readable_demand(session, viewer, demand_id)
-        if demand.material_code != listing.material_code:
-            raise Invalid(
-                "demand_id",
-                f"demand {demand_id} is for {demand.material_code}, not {listing.material_code}",
-            )
-        return (
-            result
-            | {"against": {"demand_id": demand_id}}
-            | compliance_view(check(values, await demand_limits(session, demand)))
-        )
-    all_grades = await catalogue.matching_grades(session, listing.material_code)
-    if grade is not None:
-        chosen = next((g for g in all_grades if g.key == grade), None)
-        if chosen is None:
-            raise Invalid("grade", f"unknown grade {grade!r} for {listing.material_code}")
-        return (
-            result
-            | {"against": {"grade": grade, "name": chosen.name}}
-            | compliance_view(check(values, chosen.limits))
-        )
-    families: dict[str, list[Any]] = {}
-    for g in all_grades:
-        families.setdefault(catalogue.grade_family(g.key), []).append(g)
-    summaries = []
-    for family in families.values():
-        verdicts = grades_met(values, family)
-        text = describe(verdicts, params)
-        summaries.append(
-            {
-                "grades": [
-                    {"key": v.grade.key, "name": v.grade.name, "verdict": v.verdict}
-                    for v in verdicts
-                ],
-                "summary_zh": text.zh,
-                "summary_en": text.en,
-            }
-        )
-    return result | {"against": "all grades", "families": summaries}

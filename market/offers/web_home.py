@@ -8,8 +8,9 @@ from litestar.response import Template
 from market.accounts.web_session import Member, OptionalViewer
 from market.core.deps import Db
 from market.offers import web_lookups as lookups
-from market.offers.demands import DemandQuery, search_demands
-from market.offers.listings import ListingQuery, search_listings
+from market.offers.demands import search_demands
+from market.offers.listings import search_listings
+from market.offers.search import OfferQuery
 from market.web.render import page
 
 MY_PAGE_SIZE = 100
@@ -30,12 +31,9 @@ async def home(viewer: OptionalViewer, db: Db) -> Template:
 async def my_page(member: Member, db: Db) -> Template:
     """Everything of mine in one place: organisations, sites, listings and demands."""
     sites = await lookups.my_sites(db, member)
-    listings, listings_total = await search_listings(
-        db, member.user, ListingQuery(None, None, None, True, 1, MY_PAGE_SIZE)
-    )
-    demands, demands_total = await search_demands(
-        db, member.user, DemandQuery(None, None, None, True, 1, MY_PAGE_SIZE)
-    )
+    mine = OfferQuery(None, None, None, True, 1, MY_PAGE_SIZE)
+    listings, listings_total = await search_listings(db, member.user, mine)
+    demands, demands_total = await search_demands(db, member.user, mine)
     return page(
         "my.html",
         member,

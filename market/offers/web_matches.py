@@ -1,4 +1,4 @@
-"""The detail pages' best matches, through the lead's matching service.
+"""The detail pages' best matches, through the same matching service as the API.
 
 Only members of the posting organisation and regulators may see its matches (the service
 says so with a 403); for everybody else the page explains that instead of failing.
@@ -15,67 +15,58 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.web_session import Viewer
 from market.core.settings import Settings
 from market.offers import matches
-from market.offers.models import Demand, Listing
+from market.offers.common import OfferKind
+from market.offers.models import Listing
+from market.offers.privacy import OfferT
 
 TOP_MATCHES = 5
 
 
 @dataclass(frozen=True)
 class MatchPanel:
-    rows: list[dict[str, Any]]
+    rows: list[Any]
     note_zh: str = ""
     note_en: str = ""
 
 
-async def listing_match_panel(
-    db: AsyncSession, viewer: Viewer, listing: Listing, settings: Settings, state: State
-) -> MatchPanel:
-    if not viewer.regulator and listing.organization_id not in viewer.org_ids:
-        return MatchPanel(
-            [],
+#: (only shown to …, not open, nothing fits) per kind, Chinese and English.
+_NOTES: dict[str, tuple[tuple[str, str], tuple[str, str], tuple[str, str]]] = {
+    "listing": (
+        (
             "匹配结果仅对发布企业和监管部门可见。",
             "Matches are shown to the producer and regulators only.",
-        )
-    if listing.status != "open":
-        return MatchPanel(
-            [], "挂牌未开放，暂不匹配。", "The listing is not open, so it is not matched."
-        )
-    # The app's shared per-process index cache (``state.match_books``), as the API uses.
-    rows = await matches.listing_matches(
-        db,
-        viewer.user,
-        listing.id or 0,
-        limit=TOP_MATCHES,
-        settings=settings,
-        cache=state.match_books,
-    )
-    if not rows:
-        return MatchPanel([], "暂无符合条件的求购。", "No open demand fits this listing yet.")
-    return MatchPanel(rows)
-
-
-async def demand_match_panel(
-    db: AsyncSession, viewer: Viewer, demand: Demand, settings: Settings, state: State
-) -> MatchPanel:
-    """The best open listings for a buyer's request (producers stay anonymous)."""
-    if not viewer.regulator and demand.organization_id not in viewer.org_ids:
-        return MatchPanel(
-            [],
+        ),
+        ("挂牌未开放，暂不匹配。", "The listing is not open, so it is not matched."),
+        ("暂无符合条件的求购。", "No open demand fits this listing yet."),
+    ),
+    "demand": (
+        (
             "匹配结果仅对求购企业和监管部门可见。",
             "Matches are shown to the buyer and regulators only.",
-        )
-    if demand.status != "open":
-        return MatchPanel(
-            [], "求购未开放，暂不匹配。", "The request is not open, so it is not matched."
-        )
-    rows = await matches.demand_matches(
-        db,
-        viewer.user,
-        demand.id or 0,
-        limit=TOP_MATCHES,
-        settings=settings,
-        cache=state.match_books,
+        ),
+        ("求购未开放，暂不匹配。", "The request is not open, so it is not matched."),
+        ("暂无符合条件的供应。", "No open listing fits this request yet."),
+    ),
+}
+
+
+async def match_panel(
+    db: AsyncSession,
+    viewer: Viewer,
+    kind: OfferKind[OfferT],
+    row: OfferT,
+    settings: Settings,
+    state: State,
+) -> MatchPanel:
+    """The best counterparts of a listing (demands) or a demand (listings, producers anonymous)."""
+    hidden, closed, none = _NOTES[kind.noun]
+    if not viewer.regulator and row.organization_id not in viewer.org_ids:
+        return MatchPanel([], *hidden)
+    if row.status != "open":
+        return MatchPanel([], *closed)
+    # The app's shared per-process index cache (``state.match_books``), as the API uses.
+    find = matches.listing_matches if isinstance(row, Listing) else matches.demand_matches
+    rows = await find(
+        db, viewer.user, row.id or 0, limit=TOP_MATCHES, settings=settings, cache=state.match_books
     )
-    if not rows:
-        return MatchPanel([], "暂无符合条件的供应。", "No open listing fits this request yet.")
-    return MatchPanel(rows)
+    return MatchPanel(list(rows)) if rows else MatchPanel([], *none)

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from market.accounts.models import Organization, Site
 from market.core.errors import Problem
-from market.offers.common import GeoFilter, geo_filter
+from market.offers.common import GeoFilter
+from market.offers.search import geo_filter
 from market.offers.web_lookups import Seat
 from market.web.forms import FormErrors, parse_decimal, problem_errors
 

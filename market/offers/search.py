@@ -1,0 +1,169 @@
+"""The nearest-first search that both ``GET /listings`` and ``GET /demands`` offer.
+
+With a centre, only ids and coordinates are read (a bounding box in SQL), distances are
+computed vectorised and sorted, and full rows are then loaded for one page only. Anonymous
+producers' sites are measured as others are shown them (:mod:`market.offers.privacy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from geodata.datums import CoordinateError, to_wgs84
+from geodata.distance import geodesic_km_many
+from market.accounts.access import member_org_ids, sees_everything
+from market.accounts.models import Site, User
+from market.core.errors import Invalid
+from market.offers.common import GeoFilter, OfferKind
+from market.offers.privacy import COORD_DECIMALS, OfferT
+
+#: How far a site rounded to 0.01° can move: half a hundredth of a degree each way, plus slack.
+ROUNDING_MARGIN_KM = 1.0
+
+
+#: The largest quantity the database holds exactly (tonnes as integer kg in a BIGINT) with room.
+MAX_TONNES = Decimal("1000000000000")
+
+
+def non_negative(value: Decimal | None, field: str) -> Decimal | None:
+    """Query parameters cannot carry Decimal constraints, so tonnes are checked here."""
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0:
+        raise Invalid(field, f"must be a non-negative number, got {value}")
+    if value >= MAX_TONNES:
+        raise Invalid(field, f"must be below {MAX_TONNES} t")
+    if value != value.quantize(Decimal("0.001")):
+        raise Invalid(field, "at most 3 decimal places (tonnes to the kilogram)")
+    return value
+
+
+def geo_filter(
+    lat: float | None, lon: float | None, radius_km: float | None, crs: str = "wgs84"
+) -> GeoFilter | None:
+    """Turn the query's lat/lon/radius into a filter, or a 422 saying what is missing."""
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise Invalid(missing, "lat and lon must be given together")
+    if lat is None or lon is None:
+        if radius_km is not None:
+            raise Invalid("radius_km", "needs lat and lon")
+        return None
+    try:
+        wlon, wlat = to_wgs84(lon, lat, crs)
+    except CoordinateError as exc:
+        raise Invalid(exc.field, exc.reason) from exc
+    return GeoFilter(lon=wlon, lat=wlat, radius_km=radius_km)
+
+
+async def nearest_page(
+    session: AsyncSession,
+    id_column: Any,
+    conditions: Sequence[ColumnElement[bool]],
+    geo: GeoFilter | None,
+    order_column: Any,
+    page: int,
+    page_size: int,
+    *,
+    owner_column: Any = None,
+    exact_orgs: set[int] | None = None,
+) -> tuple[list[int], dict[int, float], int]:
+    """Ids for one page, their distances, and the total count.
+
+    With a centre, only ids and coordinates are fetched (bounding box in SQL), distances are
+    computed vectorised and sorted; the caller then loads full rows for one page only.
+
+    Privacy: when ``owner_column`` is given, rows whose owner is not in ``exact_orgs`` are
+    measured from their site rounded to 0.01° (what the viewer is shown) and their distance
+    is rounded to whole km, so narrowing searches cannot pin an anonymous site down.
+    ``exact_orgs`` None means the viewer sees every row exactly.
+    """
+    offset = (page - 1) * page_size
+    if geo is None:
+        total = (
+            await session.exec(
+                select(func.count()).select_from(id_column.table).join(Site).where(*conditions)
+            )
+        ).one()
+        stmt = (
+            select(id_column)
+            .join(Site)
+            .where(*conditions)
+            .order_by(order_column.desc(), id_column.desc())
+            .offset(offset)
+            .limit(page_size)
+        )
+        return list((await session.exec(stmt)).all()), {}, int(total)
+    where: list[Any] = list(conditions)
+    box = geo.bbox(margin_km=ROUNDING_MARGIN_KM if owner_column is not None else 0.0)
+    if box is not None:
+        where += [Site.lon >= box[0], Site.lat >= box[1], Site.lon <= box[2], Site.lat <= box[3]]
+    owner = owner_column if owner_column is not None else id_column
+    rows = (
+        await session.exec(select(id_column, Site.lon, Site.lat, owner).join(Site).where(*where))
+    ).all()
+    if not rows:
+        return [], {}, 0
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    lons = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    lats = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    hidden = np.zeros(len(rows), dtype=bool)
+    if owner_column is not None and exact_orgs is not None:
+        hidden = np.fromiter((r[3] not in exact_orgs for r in rows), dtype=bool, count=len(rows))
+        lons = np.where(hidden, np.round(lons, COORD_DECIMALS), lons)
+        lats = np.where(hidden, np.round(lats, COORD_DECIMALS), lats)
+    dist = geodesic_km_many(geo.lon, geo.lat, lons, lats)
+    dist = np.where(hidden, np.round(dist), dist)
+    if geo.radius_km is not None:
+        keep = dist <= geo.radius_km
+        ids, dist = ids[keep], dist[keep]
+    order = np.lexsort((ids, dist))
+    chosen = order[offset : offset + page_size]
+    page_ids = [int(i) for i in ids[chosen]]
+    return page_ids, {int(ids[i]): float(dist[i]) for i in chosen}, len(ids)
+
+
+@dataclass(frozen=True)
+class OfferQuery:
+    """A search of listings or demands: open ones (or, with ``mine``, all of the viewer's)."""
+
+    material: str | None
+    geo: GeoFilter | None
+    min_quantity_t: Decimal | None
+    mine: bool
+    page: int
+    page_size: int
+
+
+async def search_ids(
+    session: AsyncSession, kind: OfferKind[OfferT], viewer: User, q: OfferQuery
+) -> tuple[list[int], dict[int, float], int]:
+    """One page of ids nearest first when located (else newest first), distances, total."""
+    model = kind.model
+    mine = await member_org_ids(session, viewer)
+    conds: list[Any] = [
+        col(model.organization_id).in_(mine) if q.mine else col(model.status) == "open"
+    ]
+    if q.material:
+        conds.append(col(model.material_code) == q.material)
+    if q.min_quantity_t is not None:
+        conds.append(kind.quantity() >= q.min_quantity_t)
+    return await nearest_page(
+        session,
+        col(model.id),
+        conds,
+        q.geo,
+        col(model.created_at),
+        q.page,
+        q.page_size,
+        owner_column=col(model.organization_id) if kind.private else None,
+        exact_orgs=None if sees_everything(viewer) else mine,
+    )
