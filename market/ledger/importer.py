@@ -33,13 +33,8 @@ from market.catalogue.models import Material
 from market.core.errors import Invalid, NotFound
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES
-from market.ledger.service import (
-    ImportRejected,
-    ImportResult,
-    LedgerEntry,
-    import_entries,
-    material_names,
-)
+from market.ledger.rules import LedgerEntry
+from market.ledger.service import ImportRejected, ImportResult, import_entries, material_names
 
 #: Column key → (Chinese header used in the template, other accepted spellings).
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -14,7 +14,7 @@ their weighbridges), never from the producer. Keeping the exchange share out of 
 producer's hands is what stops a tonne being counted twice: a shipped tonne is counted from
 its receipt only, and if the producer also reported it as in-house use the identity no
 longer adds up and the ledger is rejected (or flagged, if the receipt arrives later).
-See :mod:`market.stats.utilisation` for the formula and :mod:`market.ledger.service` for the
+See :mod:`market.stats.utilisation` for the formula and :mod:`market.ledger.rules` for the
 checks.
 """
 

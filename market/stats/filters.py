@@ -64,7 +64,7 @@ async def viewer_filter(
     material: str | None = None,
 ) -> StatsFilter:
     """The viewer's filter from query values: 422 naming the field for a bad one."""
-    check_filter(year, month)
+    city = StatsFilter(year, month, material)
     if material is not None and await session.get(Material, material) is None:
         raise Invalid("material", f"unknown material {material!r}")
-    return StatsFilter(year, month, material, await viewer_scope(session, viewer))
+    return replace(city, org_ids=await viewer_scope(session, viewer))

@@ -132,7 +132,7 @@ async def flows(session: AsyncSession, f: StatsFilter, level: str) -> dict[str, 
     return {
         "level": level,
         "crs": "wgs84",
-        "filters": {"year": f.year, "month": f.month, "material": f.material},
+        "filters": f.period(),
         "items": items,
         "total": len(items),
         "page": 1,
