@@ -47,6 +47,20 @@ async def test_report_then_replace_a_month(client, actors: Actors) -> None:
     assert listed["total"] == 1 and listed["items"][0]["stored_t"] == "610.000"
 
 
+async def test_ledger_list_is_a_page(client, actors: Actors) -> None:
+    headers, _, site = await actors.producer()
+    for month in ("2025-05", "2025-06"):
+        await post_ledger(client, headers, balanced(site["id"], month))
+    first = (await client.get(URL, headers=headers, params={"page_size": 1})).json()
+    assert first["total"] == 2 and first["page"] == 1 and first["page_size"] == 1
+    assert [i["month"] for i in first["items"]] == ["2025-06"]
+    second = (await client.get(URL, headers=headers, params={"page": 2, "page_size": 1})).json()
+    assert [i["month"] for i in second["items"]] == ["2025-05"]
+    assert_problem(
+        await client.get(URL, headers=headers, params={"page_size": 0}), 422, "page_size"
+    )
+
+
 async def test_ledger_bad_input(client, actors: Actors) -> None:
     headers, _, site = await actors.producer()
     sid = site["id"]
