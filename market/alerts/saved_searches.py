@@ -50,6 +50,7 @@ from market.offers.common import GeoFilter, posting_site
 from market.offers.demands import check_requirements, requirements_from_json
 from market.offers.demands import requirements_to_json as requirements_json
 from market.offers.models import Listing
+from market.offers.privacy import ANYONE_ELSE, approximate, public_listing
 from market.offers.schemas import bounds
 from matching.compliance import Compliance, check, combine
 from matching.specs import Limit
@@ -145,6 +146,8 @@ async def listing_changed(session: AsyncSession, listing: Listing) -> int:
     candidates = await _nearby_candidates(session, listing, listing_site)
     if not candidates:
         return 0
+    producer = await session.get(Organization, listing.organization_id)
+    assert producer is not None
     fingerprint = listing_fingerprint(listing)
     told = set(
         (
@@ -172,7 +175,7 @@ async def listing_changed(session: AsyncSession, listing: Listing) -> int:
         compliance = check(spec, limits)
         if compliance.verdict == "fails":
             continue
-        payload = match_payload(listing, listing_site, search, distance, compliance)
+        payload = match_payload(listing, listing_site, producer, search, distance, compliance)
         await _notify(session, cand.org, search, listing, fingerprint, payload)
         created += 1
     return created
@@ -211,7 +214,7 @@ async def _nearby_candidates(
     lats = np.fromiter((r[1].lat for r in rows), dtype=np.float64, count=len(rows))
     # Measured from the listing's rounded point in whole km, as other organisations see it,
     # so tiny-radius searches cannot locate an anonymous site.
-    dist = np.round(geodesic_km_many(round(here.lon, 2), round(here.lat, 2), lons, lats))
+    dist = np.round(geodesic_km_many(*approximate(here.lon, here.lat), lons, lats))
     return [
         (_Candidate(s, site, org), float(d))
         for (s, site, org), d in zip(rows, dist, strict=True)
@@ -236,12 +239,15 @@ def search_limits(search: SavedSearch, grades: Mapping[str, Any]) -> dict[str, L
 def match_payload(
     listing: Listing,
     site: Site,
+    producer: Organization,
     search: SavedSearch,
     distance_km: float,
     compliance: Compliance,
 ) -> dict[str, Any]:
     """What the buyer is told: the lot as any other organisation may see it (producer
-    anonymous, site to ~1 km), the distance from its own site and the spec verdict."""
+    anonymous, site to ~1 km: :func:`market.offers.privacy.public_listing`), the distance
+    from its own site and the spec verdict."""
+    shown = public_listing(listing, site, producer, ANYONE_ELSE)
     return {
         "saved_search_id": search.id,
         "distance_km": str(dec.km(distance_km)),
@@ -249,22 +255,17 @@ def match_payload(
         "missing_parameters": [p.key for p in compliance.unknown],
         "unconfirmed_limits": not compliance.all_confirmed,
         "listing": {
-            "id": listing.id,
-            "title": listing.title,
-            "material_code": listing.material_code,
-            "available_t": str(dec.t(listing.available_t)),
-            "cadence": listing.cadence,
-            "price_cny_t": str(dec.cny(listing.price_cny_t)),
-            "spec": dict(listing.spec),
-            "available_from": _iso(listing.available_from),
-            "available_until": _iso(listing.available_until),
-            "updated_at": _iso(listing.updated_at),
-            "site": {
-                "lon": round(site.lon, 2),
-                "lat": round(site.lat, 2),
-                "district_code": site.district_code,
-                "approximate": True,
-            },
+            "id": shown.id,
+            "title": shown.title,
+            "material_code": shown.material_code,
+            "available_t": str(shown.available_t),
+            "cadence": shown.cadence,
+            "price_cny_t": str(shown.price_cny_t),
+            "spec": shown.spec,
+            "available_from": _iso(shown.available_from),
+            "available_until": _iso(shown.available_until),
+            "updated_at": _iso(shown.updated_at),
+            "site": shown.site.model_dump(include={"lon", "lat", "district_code", "approximate"}),
         },
     }
 

@@ -14,11 +14,10 @@ from decimal import Decimal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import Organization, Site, User
 from market.core import decimals as dec
+from market.offers.privacy import viewer_context
 from market.trading.models import Bid, Deal, Shipment, Tender
-from market.trading.parties import dealt_listing_ids
 from market.trading.schemas import (
     BidOut,
     DealDetailOut,
@@ -37,12 +36,12 @@ def _opt_t(value: Decimal | None) -> Decimal | None:
 async def bid_views(
     session: AsyncSession, viewer: User, rows: Sequence[tuple[Bid, Tender | None]]
 ) -> list[BidOut]:
-    mine = await member_org_ids(session, viewer)
-    dealt = await dealt_listing_ids(session, mine, {b.listing_id for b, _ in rows})
+    # The same rule as the listing itself: market.offers.privacy.
+    context = await viewer_context(session, viewer, {b.listing_id for b, _ in rows})
     now = datetime.now(UTC)
     views = []
     for bid, tender in rows:
-        full = sees_everything(viewer) or bid.seller_org_id in mine or bid.listing_id in dealt
+        full = context.sees_in_full(bid.seller_org_id, bid.listing_id)
         views.append(bid_view(bid, tender, show_seller=full, now=now))
     return views
 
