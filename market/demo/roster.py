@@ -6,33 +6,56 @@ the price and quantity ranges are data a demo maintainer edits; :mod:`market.dem
 the catalogue and the place tables (known districts, materials, uses, grades, anchors; unique
 keys; ranges low <= high), so a bad edit fails with the file and entry named instead of
 producing a demo that the services then refuse half-way through ``market demo load``.
+
+What an entry may contain (types, key patterns, bounds) is the file schema in
+:mod:`market.demo.roster_rows`; this module checks what needs the catalogue, the place
+tables or another entry, and builds the dataclasses the generators read.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources.abc import Traversable
-from typing import Annotated, Final, Literal
-
-from pydantic import Field
+from typing import Final, Literal
 
 from geodata.datums import out_of_china
 from geodata.districts import DISTRICT_CODES
 from geodata.places import PLACES_BY_CODE
 from market.catalogue.seed import MATERIALS_BY_CODE, USES
 from market.core.datafiles import DATA_DIR as MARKET_DATA_DIR
-from market.core.datafiles import (
-    DataFileError,
-    StrictRow,
-    first_duplicate,
-    read_toml,
-    validate_row,
+from market.core.datafiles import DataFileError, first_duplicate, read_toml, validate_row
+from market.demo.roster_rows import (
+    AnchorRow,
+    DemandRow,
+    MarketFile,
+    Num,
+    OrgKind,
+    OrgRow,
+    SiteRow,
+    SupplyRow,
 )
 
-OrgKind = Literal["producer", "consumer", "recycler", "carrier", "regulator"]
+__all__ = [
+    "DATA_DIR",
+    "PROFILES",
+    "ROSTER",
+    "Cadence",
+    "DemandStream",
+    "DemoDataError",
+    "Market",
+    "OrgKind",
+    "OrgSpec",
+    "PriceRange",
+    "QuantityRange",
+    "Roster",
+    "SiteSpec",
+    "Status",
+    "SupplyStream",
+    "load_roster",
+]
+
 Cadence = Literal["one_off", "monthly"]
 Status = Literal["open", "draft", "closed"]
 
@@ -40,11 +63,6 @@ Status = Literal["open", "draft", "closed"]
 PROFILES: Final = frozenset({"", "fresh", "stack", "wet", "maker", "fleet", "dismantler"})
 
 DATA_DIR: Final[Traversable] = MARKET_DATA_DIR / "demo"
-
-_KEY = re.compile(r"[a-z0-9][a-z0-9_]*")
-Key = Annotated[str, Field(pattern=_KEY.pattern)]
-Text = Annotated[str, Field(min_length=1)]
-Num = int | float
 
 
 class DemoDataError(DataFileError):
@@ -144,83 +162,6 @@ class Roster:
 
 
 # --------------------------------------------------------------------------------------
-# File entries
-# --------------------------------------------------------------------------------------
-
-
-class _AnchorRow(StrictRow):
-    place: Text | None = None
-    lon: float | None = None
-    lat: float | None = None
-
-
-class _SiteRow(StrictRow):
-    suffix: Key
-    name: Text
-    address: Text
-    lon: float | None = None
-    lat: float | None = None
-    anchor: Key | None = None
-    dlon: float | None = None
-    dlat: float | None = None
-    jitter_km: Annotated[float, Field(gt=0, le=10)] = 1.0
-
-
-class _PermitRow(StrictRow):
-    kind: Annotated[str, Field(pattern=r"^HW\d\d$")]
-    valid_until: date
-
-
-class _OrgRow(StrictRow):
-    key: Key
-    name: Text
-    kind: OrgKind
-    district: Text
-    miit_listed: bool = False
-    permits: list[_PermitRow] = Field(default_factory=list)
-    sites: Annotated[list[_SiteRow], Field(min_length=1)]
-
-
-class _SupplyRow(StrictRow):
-    site: Key
-    material: Key
-    listings: Annotated[int, Field(ge=1)]
-    profile: str = ""
-
-
-class _DemandRow(StrictRow):
-    site: Key
-    material: Key
-    use: Key
-    grade: Key | None = None
-    demands: Annotated[int, Field(ge=1)]
-
-
-Pair = Annotated[list[Num], Field(min_length=2, max_length=2)]
-Step = Annotated[Num, Field(gt=0)]
-
-
-class _QuantityRow(StrictRow):
-    monthly: Pair
-    one_off: Pair
-    step: Step
-    monthly_share: Annotated[Num, Field(ge=0, le=1)]
-
-
-class _PriceRow(StrictRow):
-    range: Pair
-    step: Step
-
-
-class _MarketFile(StrictRow):
-    monthly_uses: list[Key]
-    listing_quantity_t: dict[str, _QuantityRow]
-    listing_price_cny_t: dict[str, _PriceRow]
-    demand_quantity_t: dict[str, Pair]
-    demand_max_price_cny_t: dict[str, _PriceRow]
-
-
-# --------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------
 
@@ -231,7 +172,7 @@ def _anchors(path: Traversable, raw: object) -> dict[str, tuple[float, float]]:
     anchors = {}
     for name, value in raw.items():
         where = f"{path}: anchor {name!r}"
-        row = validate_row(_AnchorRow, value, where)
+        row = validate_row(AnchorRow, value, where)
         if row.place is not None and row.lon is None and row.lat is None:
             place = PLACES_BY_CODE.get(row.place)
             if place is None:
@@ -244,7 +185,7 @@ def _anchors(path: Traversable, raw: object) -> dict[str, tuple[float, float]]:
     return anchors
 
 
-def _site(where: str, row: _SiteRow, anchors: Mapping[str, tuple[float, float]]) -> SiteSpec:
+def _site(where: str, row: SiteRow, anchors: Mapping[str, tuple[float, float]]) -> SiteSpec:
     if row.anchor is not None:
         if row.lon is not None or row.lat is not None:
             raise DemoDataError(f"{where}: give either anchor or lon/lat, not both")
@@ -266,7 +207,7 @@ def _site(where: str, row: _SiteRow, anchors: Mapping[str, tuple[float, float]])
 def _org(where: str, raw: object, anchors: Mapping[str, tuple[float, float]]) -> OrgSpec:
     if isinstance(raw, Mapping) and isinstance(raw.get("key"), str):
         where = f"{where} {raw['key']!r}"
-    row = validate_row(_OrgRow, raw, where)
+    row = validate_row(OrgRow, raw, where)
     if row.district not in DISTRICT_CODES:
         raise DemoDataError(f"{where}: unknown district {row.district!r}")
     if row.miit_listed and row.kind != "recycler":
@@ -306,7 +247,7 @@ def _pair(values: list[Num]) -> tuple[Num, Num]:
 
 
 def _load_market(path: Traversable) -> Market:
-    m = validate_row(_MarketFile, read_toml(path), str(path))
+    m = validate_row(MarketFile, read_toml(path), str(path))
     for name, pair in (
         *((f"listing_quantity_t.{k}.monthly", q.monthly) for k, q in m.listing_quantity_t.items()),
         *((f"listing_quantity_t.{k}.one_off", q.one_off) for k, q in m.listing_quantity_t.items()),
@@ -348,7 +289,7 @@ def _stream_entries(path: Traversable, doc: Mapping[str, object], name: str) -> 
     return entries
 
 
-def _supply_problem(s: _SupplyRow, sites: set[str], market: Market) -> str | None:
+def _supply_problem(s: SupplyRow, sites: set[str], market: Market) -> str | None:
     if s.site not in sites:
         return f"unknown site {s.site!r}"
     if s.material not in MATERIALS_BY_CODE:
@@ -360,7 +301,7 @@ def _supply_problem(s: _SupplyRow, sites: set[str], market: Market) -> str | Non
     return None
 
 
-def _demand_problem(d: _DemandRow, sites: set[str], market: Market) -> str | None:
+def _demand_problem(d: DemandRow, sites: set[str], market: Market) -> str | None:
     material = MATERIALS_BY_CODE.get(d.material)
     if d.site not in sites:
         return f"unknown site {d.site!r}"
@@ -384,14 +325,14 @@ def _load_streams(
         raise DemoDataError(f"{path}: unknown key {sorted(unknown)[0]!r}")
     supply = []
     for i, raw in enumerate(_stream_entries(path, doc, "supply"), 1):
-        s = validate_row(_SupplyRow, raw, f"{path}: supply {i}")
+        s = validate_row(SupplyRow, raw, f"{path}: supply {i}")
         problem = _supply_problem(s, sites, market)
         if problem is not None:
             raise DemoDataError(f"{path}: supply {i} ({s.site}, {s.material}): {problem}")
         supply.append(SupplyStream(s.site, s.material, s.listings, s.profile))
     demand = []
     for i, raw in enumerate(_stream_entries(path, doc, "demand"), 1):
-        d = validate_row(_DemandRow, raw, f"{path}: demand {i}")
+        d = validate_row(DemandRow, raw, f"{path}: demand {i}")
         problem = _demand_problem(d, sites, market)
         if problem is not None:
             raise DemoDataError(f"{path}: demand {i} ({d.site}, {d.material}): {problem}")
