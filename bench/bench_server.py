@@ -357,6 +357,7 @@ async def _profile_matches(database_url: str, target: Target, n: int = 100) -> s
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     factory = make_sessionmaker(engine)
     cache = matches.BookCache()
+    query = matches.MatchQuery(limit=LIMIT, settings=settings, cache=cache)
     try:
         async with transaction(factory) as session:
             user = (await session.exec(select(User).where(User.email == target.email))).one()
@@ -370,9 +371,7 @@ async def _profile_matches(database_url: str, target: Target, n: int = 100) -> s
 
         async def call() -> None:
             async with transaction(factory) as session:
-                await matches.listing_matches(
-                    session, user, target.listing_id, limit=LIMIT, settings=settings, cache=cache
-                )
+                await matches.listing_matches(session, user, target.listing_id, query)
 
         await call()  # warm
         statements = 0

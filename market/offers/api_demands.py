@@ -11,6 +11,7 @@ from market.core.openapi import problems
 from market.core.schemas import Page
 from market.offers import demands as svc
 from market.offers.api_params import SEARCH, SearchQuery
+from market.offers.common import DEMANDS, readable
 from market.offers.privacy import demand_views
 from market.offers.schemas import DemandIn, DemandOut, DemandPatch
 
@@ -44,7 +45,7 @@ async def search_demands(user: CurrentUser, db: Db, search: SearchQuery) -> Page
 
 @get("/demands/{demand_id:int}", tags=["demands"])
 async def get_demand(demand_id: FromPath[int], user: CurrentUser, db: Db) -> DemandOut:
-    await svc.readable_demand(db, user, demand_id)
+    await readable(db, DEMANDS, user, demand_id)
     return await _one(db, demand_id)
 
 

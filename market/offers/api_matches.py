@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import get
@@ -14,7 +13,6 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
 from market.core.openapi import problems
-from market.core.settings import Settings
 from market.offers import matches
 from market.offers.compliance import listing_compliance as check_listing
 from market.offers.schemas import ComplianceAnswer, DemandMatchesOut, ListingMatchesOut
@@ -24,32 +22,24 @@ Limit = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class MatchRequest:
-    """What every match query needs besides the row: how many, the freight, the index cache."""
-
-    limit: int
-    settings: Settings
-    cache: matches.BookCache
-
-    def page(self, items: Sequence[object]) -> dict[str, Any]:
-        """The page envelope's fields: one page of ``limit`` best matches."""
-        return {
-            "items": items,
-            "total": len(items),
-            "page": 1,
-            "page_size": self.limit,
-            "freight_cny_per_t_km": self.settings.freight_cny_per_t_km,
-        }
+def page(q: matches.MatchQuery, items: Sequence[object]) -> dict[str, Any]:
+    """The page envelope's fields: one page of ``limit`` best matches."""
+    return {
+        "items": items,
+        "total": len(items),
+        "page": 1,
+        "page_size": q.limit,
+        "freight_cny_per_t_km": q.settings.freight_cny_per_t_km,
+    }
 
 
-def match_request(settings: AppSettings, state: State, limit: Limit = 20) -> MatchRequest:
-    return MatchRequest(limit=limit, settings=settings, cache=state.match_books)
+def match_query(settings: AppSettings, state: State, limit: Limit = 20) -> matches.MatchQuery:
+    return matches.MatchQuery(limit=limit, settings=settings, cache=state.match_books)
 
 
 #: The handler parameter ``ask``, and the handler's ``dependencies=``.
-Ask = NamedDependency[MatchRequest]
-MATCHING = {"ask": Provide(match_request, sync_to_thread=False)}
+Ask = NamedDependency[matches.MatchQuery]
+MATCHING = {"ask": Provide(match_query, sync_to_thread=False)}
 
 
 @get(
@@ -62,10 +52,8 @@ MATCHING = {"ask": Provide(match_request, sync_to_thread=False)}
 async def listing_matches(
     listing_id: FromPath[int], user: CurrentUser, db: Db, ask: Ask
 ) -> ListingMatchesOut:
-    items = await matches.listing_matches(
-        db, user, listing_id, limit=ask.limit, settings=ask.settings, cache=ask.cache
-    )
-    return ListingMatchesOut.model_validate(ask.page(items) | {"listing_id": listing_id})
+    items = await matches.listing_matches(db, user, listing_id, ask)
+    return ListingMatchesOut.model_validate(page(ask, items) | {"listing_id": listing_id})
 
 
 @get(
@@ -78,10 +66,8 @@ async def listing_matches(
 async def demand_matches(
     demand_id: FromPath[int], user: CurrentUser, db: Db, ask: Ask
 ) -> DemandMatchesOut:
-    items = await matches.demand_matches(
-        db, user, demand_id, limit=ask.limit, settings=ask.settings, cache=ask.cache
-    )
-    return DemandMatchesOut.model_validate(ask.page(items) | {"demand_id": demand_id})
+    items = await matches.demand_matches(db, user, demand_id, ask)
+    return DemandMatchesOut.model_validate(page(ask, items) | {"demand_id": demand_id})
 
 
 @get(

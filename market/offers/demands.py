@@ -22,9 +22,7 @@ from market.offers.common import (
     begin_update,
     finish_update,
     offer_columns,
-    owned,
     posted_from,
-    readable,
     withdrawable,
 )
 from market.offers.models import Demand
@@ -109,14 +107,6 @@ async def create_demand(session: AsyncSession, actor: User, data: DemandIn) -> D
     session.add(demand)
     await session.flush()
     return demand
-
-
-async def readable_demand(session: AsyncSession, viewer: User, demand_id: int) -> Demand:
-    return await readable(session, DEMANDS, viewer, demand_id)
-
-
-async def owned_demand(session: AsyncSession, actor: User, demand_id: int) -> Demand:
-    return await owned(session, DEMANDS, actor, demand_id)
 
 
 async def update_demand(

@@ -237,22 +237,25 @@ async def _party_row(
     return row
 
 
+@dataclass(frozen=True)
+class MatchQuery:
+    """How many matches, with whose freight rate, from which per-process index cache."""
+
+    limit: int
+    settings: Settings
+    cache: BookCache
+
+
 async def listing_matches(
-    session: AsyncSession,
-    viewer: User,
-    listing_id: int,
-    *,
-    limit: int,
-    settings: Settings,
-    cache: BookCache,
+    session: AsyncSession, viewer: User, listing_id: int, q: MatchQuery
 ) -> list[DemandMatchOut]:
     """The best open demand requests for a listing, best first, with why."""
-    listing = await _party_row(session, LISTINGS, viewer, listing_id, limit)
+    listing = await _party_row(session, LISTINGS, viewer, listing_id, q.limit)
     site = await session.get(Site, listing.site_id)
     assert site is not None
     supply = to_supply(listing, site, await catalogue.get_material(session, listing.material_code))
-    book = await cache.demand_book(session, listing.material_code)
-    found = book.matches_for_supply(supply, match_settings(settings), limit)
+    book = await q.cache.demand_book(session, listing.material_code)
+    found = book.matches_for_supply(supply, match_settings(q.settings), q.limit)
     views = {v.id: v for v in await demand_views(session, [m.demand_id for m in found])}
     return [
         DemandMatchOut(demand=views[m.demand_id], **match_figures(m))
@@ -262,19 +265,13 @@ async def listing_matches(
 
 
 async def demand_matches(
-    session: AsyncSession,
-    viewer: User,
-    demand_id: int,
-    *,
-    limit: int,
-    settings: Settings,
-    cache: BookCache,
+    session: AsyncSession, viewer: User, demand_id: int, q: MatchQuery
 ) -> list[ListingMatchOut]:
     """The best open listings for a demand request, best first, with why (producers anonymised)."""
-    demand = await _party_row(session, DEMANDS, viewer, demand_id, limit)
+    demand = await _party_row(session, DEMANDS, viewer, demand_id, q.limit)
     (wanted,) = await _demand_objects(session, demand.material_code, [demand_id])
-    book = await cache.supply_book(session, demand.material_code)
-    found = book.matches_for_demand(wanted, match_settings(settings), limit)
+    book = await q.cache.supply_book(session, demand.material_code)
+    found = book.matches_for_demand(wanted, match_settings(q.settings), q.limit)
     views = {v.id: v for v in await listing_views(session, viewer, [m.supply_id for m in found])}
     return [
         ListingMatchOut(listing=views[m.supply_id], **match_figures(m))

@@ -24,7 +24,6 @@ from market.offers.models import DemandStatus, InitialStatus, ListingStatus
 from matching.compliance import Status, Verdict
 
 Bounds = tuple[Decimal | None, Decimal | None]
-HaulKm = Annotated[Decimal, Field(gt=0, le=3000, decimal_places=1)]
 
 
 class OfferIn(Body):
@@ -38,13 +37,6 @@ class OfferIn(Body):
     title: Text = ""
 
 
-class ListingIn(OfferIn):
-    spec: dict[str, SpecValue] = Field(default_factory=dict)
-    price_cny_t: Yuan
-    available_from: date | None = None
-    available_until: date | None = None
-
-
 class OfferPatch(Body):
     """What a listing and a demand can both change; omitted fields stay as they are."""
 
@@ -53,11 +45,21 @@ class OfferPatch(Body):
     cadence: Cadence | None = None
 
 
-class ListingPatch(OfferPatch):
-    spec: dict[str, SpecValue] | None = None
-    price_cny_t: Yuan | None = None
+class ListingWindow(Body):
+    """When a listing's tonnes are available (either end may be open)."""
+
     available_from: date | None = None
     available_until: date | None = None
+
+
+class ListingIn(OfferIn, ListingWindow):
+    spec: dict[str, SpecValue] = Field(default_factory=dict)
+    price_cny_t: Yuan
+
+
+class ListingPatch(OfferPatch, ListingWindow):
+    spec: dict[str, SpecValue] | None = None
+    price_cny_t: Yuan | None = None
     status: ListingStatus | None = None
 
 
@@ -66,24 +68,23 @@ class BoundsIn(Body):
     max: SpecValue | None = None
 
 
-class DemandIn(OfferIn):
+class DemandTerms(Body):
+    """A demand's optional terms, posted and changed alike: grade, haul, price, window."""
+
     use: Annotated[str | None, Field(description="declared use, e.g. gypsum_retarder")] = None
+    grade: str | None = None
+    max_haul_km: Annotated[Decimal, Field(gt=0, le=3000, decimal_places=1)] | None = None
+    max_price_cny_t: Yuan | None = None
+    needed_from: date | None = None
+    needed_until: date | None = None
+
+
+class DemandIn(OfferIn, DemandTerms):
     requirements: dict[str, BoundsIn] = Field(default_factory=dict)
-    grade: str | None = None
-    max_haul_km: HaulKm | None = None
-    max_price_cny_t: Yuan | None = None
-    needed_from: date | None = None
-    needed_until: date | None = None
 
 
-class DemandPatch(OfferPatch):
-    use: str | None = None
+class DemandPatch(OfferPatch, DemandTerms):
     requirements: dict[str, BoundsIn] | None = None
-    grade: str | None = None
-    max_haul_km: HaulKm | None = None
-    max_price_cny_t: Yuan | None = None
-    needed_from: date | None = None
-    needed_until: date | None = None
     status: DemandStatus | None = None
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,12 +16,10 @@ from market.catalogue import service as catalogue
 from market.catalogue.models import Material
 from market.core.deps import AppSettings, Db
 from market.offers import demands as svc
-from market.offers import web_lookups as lookups
-from market.offers.common import DEMANDS
+from market.offers.common import DEMANDS, readable
 from market.offers.privacy import demand_views
 from market.offers.schemas import DemandIn
-from market.offers.web_matches import match_panel
-from market.offers.web_offers import PostForm, search_page
+from market.offers.web_offers import PostForm, detail_context, search_page
 from market.web.forms import prefixed
 from market.web.render import page
 
@@ -41,6 +39,7 @@ async def _grades(db: AsyncSession, material: Material) -> dict[str, Any]:
 
 
 POST_FORM = PostForm(
+    name="demand",
     template="demand_new.html",
     path="/demands",
     body=DemandIn,
@@ -69,7 +68,7 @@ async def demands_page(request: Request[Any, Any, Any], member: Member, db: Db) 
 async def demand_page(
     demand_id: FromPath[int], member: Member, db: Db, settings: AppSettings, state: State
 ) -> Template:
-    demand = await svc.readable_demand(db, member.user, demand_id)
+    demand = await readable(db, DEMANDS, member.user, demand_id)
     (view,) = await demand_views(db, [demand_id])
     grade = (
         await catalogue.get_grade(db, demand.material_code, demand.grade_key)
@@ -80,27 +79,9 @@ async def demand_page(
         "demand.html",
         member,
         demand=view,
-        material=await catalogue.get_material(db, demand.material_code),
-        params=await lookups.ordered_parameters(db, demand.material_code),
         grade=grade,
-        mine=demand.organization_id in member.org_ids,
-        panel=await match_panel(db, member, DEMANDS, demand, settings, state),
+        **await detail_context(db, member, DEMANDS, demand, settings, state),
     )
 
 
-@get("/demands/new", name="web-demand-new")
-async def new_demand_form(
-    member: Member,
-    db: Db,
-    material: FromQuery[str | None] = None,
-    site_id: FromQuery[str | None] = None,
-) -> Template:
-    return await POST_FORM.blank(db, member, material, site_id)
-
-
-@post("/demands/new", name="web-demand-create")
-async def create_demand(request: Request[Any, Any, Any], member: Member, db: Db) -> Response[Any]:
-    return await POST_FORM.submit(request, member, db)
-
-
-routes = [demands_page, demand_page, new_demand_form, create_demand]
+routes = [demands_page, demand_page, *POST_FORM.routes()]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Template
 
 from geodata.svgmap import MapPoint, draw_map
 from market.accounts.web_session import Member
-from market.catalogue import service as catalogue
 from market.core.deps import AppSettings, Db
 from market.geo.regions import current_locator
 from market.offers import listings as svc
@@ -21,8 +20,7 @@ from market.offers.common import LISTINGS
 from market.offers.privacy import listing_views
 from market.offers.schemas import ListingIn, ListingOut
 from market.offers.web_grades import grade_summaries
-from market.offers.web_matches import match_panel
-from market.offers.web_offers import PostForm, search_page
+from market.offers.web_offers import PostForm, detail_context, search_page
 from market.web.forms import prefixed
 from market.web.render import page
 
@@ -48,6 +46,7 @@ def _spec_inputs(form: Mapping[str, Any]) -> dict[str, Any]:
 
 
 POST_FORM = PostForm(
+    name="listing",
     template="listing_new.html",
     path="/listings",
     body=ListingIn,
@@ -87,27 +86,9 @@ async def listing_page(
         "listing.html",
         member,
         listing=view,
-        material=await catalogue.get_material(db, listing.material_code),
-        params=await lookups.ordered_parameters(db, listing.material_code),
         families=await grade_summaries(db, listing.material_code, values),
-        panel=await match_panel(db, member, LISTINGS, listing, settings, state),
-        mine=listing.organization_id in member.org_ids,
+        **await detail_context(db, member, LISTINGS, listing, settings, state),
     )
 
 
-@get("/listings/new", name="web-listing-new")
-async def new_listing_form(
-    member: Member,
-    db: Db,
-    material: FromQuery[str | None] = None,
-    site_id: FromQuery[str | None] = None,
-) -> Template:
-    return await POST_FORM.blank(db, member, material, site_id)
-
-
-@post("/listings/new", name="web-listing-create")
-async def create_listing(request: Request[Any, Any, Any], member: Member, db: Db) -> Response[Any]:
-    return await POST_FORM.submit(request, member, db)
-
-
-routes = [listings_page, listing_page, new_listing_form, create_listing]
+routes = [listings_page, listing_page, *POST_FORM.routes()]

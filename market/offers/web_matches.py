@@ -66,7 +66,6 @@ async def match_panel(
         return MatchPanel([], *closed)
     # The app's shared per-process index cache (``state.match_books``), as the API uses.
     find = matches.listing_matches if isinstance(row, Listing) else matches.demand_matches
-    rows = await find(
-        db, viewer.user, row.id or 0, limit=TOP_MATCHES, settings=settings, cache=state.match_books
-    )
+    query = matches.MatchQuery(limit=TOP_MATCHES, settings=settings, cache=state.match_books)
+    rows = await find(db, viewer.user, row.id or 0, query)
     return MatchPanel(list(rows)) if rows else MatchPanel([], *none)

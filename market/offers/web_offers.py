@@ -11,19 +11,28 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from litestar import Request, Response
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.models import User
 from market.accounts.web_session import Member, rollback
+from market.catalogue import service as catalogue
 from market.catalogue.models import Material
+from market.core.deps import Db
 from market.core.errors import Problem
+from market.core.settings import Settings
 from market.offers import web_lookups as lookups
+from market.offers.common import OfferKind
 from market.offers.models import Demand, Listing
+from market.offers.privacy import OfferT
 from market.offers.schemas import OfferIn
 from market.offers.search import OfferQuery
+from market.offers.web_matches import match_panel
 from market.offers.web_search import CRS_CHOICES, SearchForm, parse_search
 from market.web.forms import FormErrors, blank_to_none, problem_errors, pydantic_errors
 from market.web.render import page
@@ -102,6 +111,27 @@ async def search_page(
     return SearchPage(form=form, sites=sites, materials=materials)
 
 
+# --- the detail pages ----------------------------------------------------------------------
+
+
+async def detail_context(
+    db: AsyncSession,
+    member: Member,
+    kind: OfferKind[OfferT],
+    row: OfferT,
+    settings: Settings,
+    state: State,
+) -> dict[str, Any]:
+    """What a listing's and a demand's page both show: the material, its parameters in
+    catalogue order, the best matches (for the poster and regulators), whether it is mine."""
+    return {
+        "material": await catalogue.get_material(db, row.material_code),
+        "params": await lookups.ordered_parameters(db, row.material_code),
+        "panel": await match_panel(db, member, kind, row, settings, state),
+        "mine": row.organization_id in member.org_ids,
+    }
+
+
 # --- the post forms ------------------------------------------------------------------------
 
 
@@ -109,6 +139,8 @@ async def search_page(
 class PostForm(Generic[BodyT]):
     """How one post form differs: its template and path, body, service and extra inputs."""
 
+    #: The route names' middle: ``web-<name>-new`` and ``web-<name>-create``.
+    name: str
     template: str
     path: str
     body: type[BodyT]
@@ -140,6 +172,7 @@ class PostForm(Generic[BodyT]):
             self.template,
             member,
             status=status,
+            action=f"{self.path}/new",
             materials=materials,
             material=material,
             params=list(params.values()),
@@ -175,3 +208,21 @@ class PostForm(Generic[BodyT]):
                 db, member, values.get("material_code"), values, errors, status
             )
         return Redirect(f"{self.path}/{row.id}", status_code=303)
+
+    def routes(self) -> list[HTTPRouteHandler]:
+        """``GET <path>/new`` (the form, step 1 or 2) and ``POST <path>/new`` (submit)."""
+
+        @get(f"{self.path}/new", name=f"web-{self.name}-new")
+        async def new_form(
+            member: Member,
+            db: Db,
+            material: FromQuery[str | None] = None,
+            site_id: FromQuery[str | None] = None,
+        ) -> Template:
+            return await self.blank(db, member, material, site_id)
+
+        @post(f"{self.path}/new", name=f"web-{self.name}-create")
+        async def create(request: Request[Any, Any, Any], member: Member, db: Db) -> Response[Any]:
+            return await self.submit(request, member, db)
+
+        return [new_form, create]
