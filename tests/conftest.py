@@ -9,10 +9,13 @@ Schemas are always built by running the Alembic migrations.
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +23,19 @@ import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
 
 from market.accounts.uscc import make_uscc
 from market.app import create_app
-from market.catalogue.sync import sync_catalogue
-from market.core.db import make_engine, make_sessionmaker, metadata, transaction
 from market.core.migrate import upgrade
 from market.core.settings import Settings
+from market.geo.regions import RegionLocator
+from market.offers.matches import BookCache
+from tests.database import TestDatabase, seed_catalogue
 
 PG_ENV = "MARKET_TEST_DATABASE_URL"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-#: Tables holding the catalogue, kept between tests; everything else is emptied.
-CATALOGUE_TABLES = {"materials", "material_parameters", "grades", "grade_limits", "alembic_version"}
 SHARED_GEO = Path(__file__).resolve().parents[1].parent / "shared" / "geo"
 
 
@@ -51,6 +53,41 @@ def shared_geo_file(name: str) -> Path:
 def jingmen_datav_path() -> Path:
     """The public DataV export of Jingmen's five county-level units (GCJ-02)."""
     return shared_geo_file("jingmen_420800_datav.geojson")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its cheapest for the suite: almost every test registers and logs in users,
+    and the production cost (64 MiB, three passes, about 0.2 s a hash here) took half the
+    suite's time. Hashes carry their parameters, so verification is unchanged; production
+    keeps its defaults (``market.core.security``)."""
+    from argon2 import PasswordHasher
+
+    from market.core import security
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+def _sqlite_no_fsync(dbapi_connection: Any, _record: Any) -> None:
+    if "sqlite" in type(dbapi_connection).__module__:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_fsync_on_sqlite() -> Iterator[None]:
+    """Every SQLite connection of the suite skips fsync: a commit waited ~20 ms for this
+    machine's disk, more than the request around it. Only durability across a power cut
+    changes, and the test databases are thrown away; WAL, locking and busy timeouts, which
+    the concurrency tests rely on, are as in production."""
+    event.listen(Engine, "connect", _sqlite_no_fsync)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "connect", _sqlite_no_fsync)
 
 
 def require_or_skip(reason: str) -> None:
@@ -72,6 +109,9 @@ async def _create_pg_database(url: str) -> str:
     )
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
+        # A throw-away database need not wait for the disk at every commit (see
+        # _no_fsync_on_sqlite); crash safety is not what the suite tests.
+        await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
     finally:
         await conn.close()
     return base.set(database=name).render_as_string(hide_password=False)
@@ -92,15 +132,6 @@ async def _drop_pg_database(url: str) -> None:
         await conn.close()
 
 
-async def _seed_catalogue(url: str) -> None:
-    engine = make_engine(Settings(database_url=url, env="test"))
-    try:
-        async with transaction(make_sessionmaker(engine)) as session:
-            await sync_catalogue(session)
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -109,7 +140,7 @@ def database_url(
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'market.sqlite3'}"
         upgrade(url)
-        asyncio.run(_seed_catalogue(url))
+        asyncio.run(seed_catalogue(Settings(database_url=url, env="test")))
         yield url
         return
     base = os.environ.get(PG_ENV)
@@ -121,65 +152,102 @@ def database_url(
     except (OSError, asyncpg.PostgresError) as exc:
         require_or_skip(f"PostgreSQL at {PG_ENV} is unreachable: {exc}")
     upgrade(url)
-    asyncio.run(_seed_catalogue(url))
+    asyncio.run(seed_catalogue(Settings(database_url=url, env="test")))
     yield url
     asyncio.run(_drop_pg_database(url))
 
 
-async def _empty_tables(settings: Settings) -> None:
-    engine = make_engine(settings)
-    try:
-        async with engine.begin() as conn:
-            existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-            # Only tables the migrations created: tests/test_migrations.py checks they match
-            # the models, so a model without a migration fails there rather than everywhere.
-            tables = [
-                t.name
-                for t in reversed(metadata.sorted_tables)
-                if t.name not in CATALOGUE_TABLES and t.name in existing
-            ]
-            if settings.is_sqlite:
-                for name in tables:
-                    await conn.execute(text(f'DELETE FROM "{name}"'))
-            else:
-                joined = ", ".join(f'"{n}"' for n in tables)
-                await conn.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-async def settings(database_url: str) -> Settings:
+@pytest.fixture(scope="session")
+async def database(database_url: str) -> AsyncIterator[TestDatabase]:
+    """The backend's database and the one connection that empties it between tests."""
     # Background jobs off: tests that exercise them build their own settings.
-    s = Settings(database_url=database_url, env="test", tender_poll_seconds=0)
-    await _empty_tables(s)
-    return s
+    db = TestDatabase(Settings(database_url=database_url, env="test", tender_poll_seconds=0))
+    await db.open()
+    try:
+        yield db
+    finally:
+        await db.close()
 
 
 @pytest.fixture
-async def mutable_catalogue(settings: Settings) -> AsyncIterator[Settings]:
+async def settings(database: TestDatabase) -> Settings:
+    """The session's settings over a database emptied for this test (catalogue kept)."""
+    await database.reset()
+    return database.settings
+
+
+@pytest.fixture
+async def mutable_catalogue(settings: Settings, database: TestDatabase) -> AsyncIterator[Settings]:
     """For tests that edit the catalogue: afterwards it is rebuilt from the seed."""
     yield settings
-    await _empty_tables(settings)
-    engine = make_engine(settings)
-    try:
-        async with engine.begin() as conn:
-            for name in ("grade_limits", "grades", "material_parameters", "materials"):
-                await conn.execute(text(f'DELETE FROM "{name}"'))
-    finally:
-        await engine.dispose()
-    await _seed_catalogue(settings.database_url)
+    await database.reseed_catalogue()
 
 
-@pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+#: What ``create_app`` keeps in ``app.state``: per-process caches are renewed for every test
+#: (a cached match book or region locator must not carry one test's rows into the next);
+#: the rest is kept. An entry in neither list fails the suite until it is sorted here.
+FRESH_STATE: dict[str, Callable[[], Any]] = {
+    "match_books": BookCache,
+    "regions": RegionLocator.default,
+}
+KEPT_STATE = {"settings", "engine", "sessionmaker"}
 
 
-@pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as c:
+@pytest.fixture(scope="session")
+async def shared_client(
+    database: TestDatabase,
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """One app per backend per session, its lifespan entered once (building an app and
+    its engine per test cost more than most tests)."""
+    async with AsyncTestClient(app=create_app(database.settings)) as c:
         yield c
+
+
+@pytest.fixture
+def app(settings: Settings, shared_client: AsyncTestClient[Litestar]) -> Litestar:
+    """The session's app, its caches renewed; tests needing other settings build their own."""
+    shared = shared_client.app
+    unknown = set(shared.state.dict()) - FRESH_STATE.keys() - KEPT_STATE
+    assert not unknown, f"app.state has {unknown}: add it to FRESH_STATE or KEPT_STATE"
+    for key, fresh in FRESH_STATE.items():
+        shared.state[key] = fresh()
+    return shared
+
+
+@pytest.fixture
+async def client(
+    app: Litestar, shared_client: AsyncTestClient[Litestar]
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The session's client without the last test's cookies (or a new one for an app a
+    module built itself)."""
+    if app is not shared_client.app:
+        async with AsyncTestClient(app=app) as own:
+            yield own
+        return
+    shared_client.cookies.clear()
+    yield shared_client
+    _return_connections(shared_client)
+
+
+def _return_connections(client: AsyncTestClient[Litestar]) -> None:
+    """Wait until the shared app has every connection back in its pool.
+
+    A request that fails inside a dependency can leave the ``db`` dependency's generator to
+    the garbage collector, its transaction (and SQLite's write lock) open until then; a
+    per-test app closed such generators on shutdown. Collect them now, let the app's loop
+    run their clean-up, and warn if a connection is still out (a real leak)."""
+    pool = client.app.state.engine.pool
+    client.blocking_portal.call(asyncio.sleep, 0)
+    deadline = time.monotonic() + 2
+    while pool.checkedout() and time.monotonic() < deadline:
+        gc.collect()
+        client.blocking_portal.call(asyncio.sleep, 0.01)
+    if pool.checkedout():
+        warnings.warn(
+            f"the app still holds {pool.checkedout()} database connection(s) after the test",
+            ResourceWarning,
+            stacklevel=1,
+        )
 
 
 _serial = itertools.count(1)

@@ -81,7 +81,7 @@ def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rec))
     server.daemon_threads = True
     rec.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/exchange"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield rec
