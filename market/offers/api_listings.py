@@ -6,18 +6,13 @@ from litestar import get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from market.accounts.deps import CurrentUser
-from market.core import schemas as core
 from market.core.deps import Db
 from market.core.openapi import problems
+from market.core.schemas import Page
 from market.offers import listings as svc
-from market.offers.api_params import SEARCH, PageNumber, PageSize, SearchQuery
+from market.offers.api_params import SEARCH, SearchQuery
 from market.offers.privacy import listing_views
 from market.offers.schemas import ListingIn, ListingOut, ListingPatch
-
-#: The page-number parameter under its old name, for market.alerts.api, which imports
-#: ``Page, PageSize`` from here (new code imports them from market.offers.api_params).
-Page = PageNumber
-__all__ = ["Page", "PageSize", "routes"]
 
 
 async def _one(db: Db, user: CurrentUser, listing_id: int) -> ListingOut:
@@ -42,11 +37,9 @@ async def create_listing(data: JSONBody[ListingIn], user: CurrentUser, db: Db) -
     summary="Open listings, nearest first when lat/lon given",
     dependencies=SEARCH,
 )
-async def search_listings(user: CurrentUser, db: Db, search: SearchQuery) -> core.Page[ListingOut]:
+async def search_listings(user: CurrentUser, db: Db, search: SearchQuery) -> Page[ListingOut]:
     items, total = await svc.search_listings(db, user, search)
-    return core.Page[ListingOut](
-        items=items, total=total, page=search.page, page_size=search.page_size
-    )
+    return Page[ListingOut](items=items, total=total, page=search.page, page_size=search.page_size)
 
 
 @get("/listings/{listing_id:int}", tags=["listings"])

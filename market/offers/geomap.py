@@ -1,7 +1,7 @@
 """The exchange drawn on a map: regions shaded by open supply, listings and demands as points.
 
-Listing points are rounded to 0.01° (about 1 km) unless the viewer sees everything, the
-same privacy rule as the listing views.
+Listing points are rounded to 0.01° (about 1 km, :func:`market.offers.privacy.approximate`)
+unless the viewer sees everything (regulators): a map of every lot shows nobody's exact site.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from market.accounts.access import sees_everything
 from market.accounts.models import Site, User
 from market.geo.regions import RegionLocator
 from market.offers.models import Demand, Listing
+from market.offers.privacy import approximate
 
 MAX_POINTS = 2000
 
@@ -53,7 +54,7 @@ async def exchange_map(
             stmt = stmt.where(col(Listing.material_code) == material)
         rows = (await (await session.connection()).execute(stmt.limit(MAX_POINTS))).all()
         for title, qty, reserved, delivered, lon, lat, district in rows:
-            lon, lat = (lon, lat) if exact else (round(lon, 2), round(lat, 2))
+            lon, lat = (lon, lat) if exact else approximate(lon, lat)
             points.append(MapPoint(lon, lat, title or "供应", "supply"))
             if district:
                 supply_by_district[district] += float(qty - reserved - delivered)

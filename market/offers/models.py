@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from sqlalchemy import CheckConstraint, Column, ColumnElement, type_coerce
 from sqlmodel import Field, SQLModel
@@ -20,9 +20,6 @@ ListingStatus = Literal["draft", "open", "reserved", "closed", "withdrawn", "exp
 DemandStatus = Literal["draft", "open", "closed", "withdrawn", "expired"]
 #: What a new listing or demand may start as (the rest is reached by changes and trading).
 InitialStatus = Literal["draft", "open"]
-CADENCES = ("one_off", "monthly")
-LISTING_STATUSES: tuple[str, ...] = get_args(ListingStatus)
-DEMAND_STATUSES: tuple[str, ...] = get_args(DemandStatus)
 
 #: Allowed listing status changes. "reserved" and "closed" are reached by trading (a deal
 #: reserving or taking the last tonnes); a producer may re-open an expired lot.
