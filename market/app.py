@@ -16,7 +16,7 @@ from market import routes
 from market.accounts.deps import provide_user
 from market.alerts.delivery import webhook_job
 from market.core.db import make_engine, make_sessionmaker
-from market.core.deps import provide_db, provide_settings
+from market.core.deps import close_left_open, provide_db, provide_settings
 from market.core.openapi import document_problems
 from market.core.problems import EXCEPTION_HANDLERS
 from market.core.scheduler import Scheduler
@@ -76,5 +76,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # intranet cannot reach.
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
+        middleware=[close_left_open],
         debug=False,
     )

@@ -11,16 +11,43 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.core.db import transaction
 from market.core.settings import Settings
 
+#: Where the request's session is kept while it is open (see :func:`close_left_open`).
+_SESSION_KEY = "market.db_session"
 
-async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
+
+async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
     """Commit when the handler succeeds, roll back when it raises: nothing half-written."""
     async with transaction(state.sessionmaker) as session:
+        request.scope[_SESSION_KEY] = session  # type: ignore[literal-required]
         yield session
+    request.scope.pop(_SESSION_KEY, None)  # type: ignore[misc]
+
+
+def close_left_open(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware closing a request's session that Litestar never cleaned up.
+
+    When a dependency fails *while dependencies are being resolved* (a later dependency's
+    query parameter does not parse, say, after the user was already looked up), Litestar
+    2.25 never enters the cleanup of the generators it had started, so ``provide_db``'s
+    transaction stayed open until garbage collection: on SQLite that held the write lock.
+    At the end of every request this rolls such a session back and returns its connection.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await app(scope, receive, send)
+        finally:
+            session = scope.pop(_SESSION_KEY, None)  # type: ignore[misc]
+            if session is not None:
+                await session.close()
+
+    return middleware
 
 
 def provide_settings(state: State) -> Settings:
