@@ -31,6 +31,9 @@ from market.geo.regions import RegionLocator
 from market.offers.matches import BookCache
 from tests.database import TestDatabase, seed_catalogue
 
+#: The hand-worked city (stats and ledger tests), one build per backend per session.
+pytest_plugins = ["tests.city"]
+
 PG_ENV = "MARKET_TEST_DATABASE_URL"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SHARED_GEO = Path(__file__).resolve().parents[1].parent / "shared" / "geo"

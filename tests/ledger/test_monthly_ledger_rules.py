@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from market.core.settings import Settings
+from tests.city import City, ledger_body, make_regulator, post_ledger
 from tests.conftest import Actors, assert_problem
-from tests.stats.conftest import City, ledger_body, make_regulator, post_ledger
 
 URL = "/api/v1/ledger"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.conftest import Actors, assert_problem
-from tests.geo.test_geo_api import platform_admin
+from tests.geo.test_regions_import_and_geocode import platform_admin
 
 
 async def test_materials_and_crosswalk_search(client, actors: Actors) -> None:

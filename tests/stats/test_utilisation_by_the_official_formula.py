@@ -29,8 +29,8 @@ from __future__ import annotations
 from typing import Any
 
 from market.core.settings import Settings
+from tests.city import City, ledger_body, make_regulator, post_ledger, receipt
 from tests.conftest import Actors, assert_problem
-from tests.stats.conftest import City, ledger_body, make_regulator, post_ledger, receipt
 
 URL = "/api/v1/stats/utilisation"
 
@@ -219,6 +219,6 @@ async def test_utilisation_bad_input(client, city: City) -> None:
 
 
 async def _listing(client, city: City) -> int:
-    from tests.stats.conftest import listing
+    from tests.city import listing
 
     return await listing(client, city.c, city.site["c"]["id"], "phosphogypsum", "1000")

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from geodata.distance import geodesic_km
 from market.core import decimals as dec
 from market.core.settings import Settings
+from tests.city import City, make_regulator
 from tests.conftest import Actors, assert_problem
-from tests.stats.conftest import City, make_regulator
 
 
 async def test_targets_and_producers_below_them(

@@ -7,7 +7,7 @@ from typing import Any
 
 from geodata.distance import geodesic_km_many
 from tests.conftest import Actors, assert_problem
-from tests.geo.test_geo_api import platform_admin
+from tests.geo.test_regions_import_and_geocode import platform_admin
 
 FLY_ASH_II = {"residue_45um_pct": "18.2", "water_demand_ratio_pct": "100", "loi_pct": "4.5"}
 

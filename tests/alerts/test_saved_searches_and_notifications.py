@@ -14,8 +14,8 @@ from tests.alerts.helpers import (
     search_body,
     set_webhook,
 )
-from tests.api.test_listings import make_regulator
 from tests.conftest import Actors, assert_problem
+from tests.offers.test_listings_post_search_and_privacy import make_regulator
 
 NEAR = (112.30, 31.10)
 
