@@ -87,6 +87,37 @@ async def readable_listing(session: AsyncSession, viewer: User, listing_id: int)
     return await readable(session, LISTINGS, viewer, listing_id)
 
 
+#: States a listing reaches only from ``open`` (deals took its last tonne, the producer closed
+#: it, or let it expire): everybody could see it then, so its state is no secret.
+PAST_OPEN = frozenset({"reserved", "closed", "expired"})
+_NOT_FOR_SALE = {
+    "reserved": ("已售罄（全部吨数已被预订）", "sold out"),
+    "closed": ("已关闭", "no longer on offer"),
+    "expired": ("已过期", "no longer on offer"),
+}
+
+
+def not_for_sale(listing: Listing) -> Conflict:
+    """The 409 a would-be buyer gets for a lot that is no longer on offer, in both languages."""
+    zh, en = _NOT_FOR_SALE[listing.status]
+    return Conflict(
+        f"挂牌 {listing.id} {zh} · listing {listing.id} is {listing.status}: {en}",
+        errors=[{"field": "status", "reason": listing.status}],
+    )
+
+
+async def listing_to_trade(session: AsyncSession, viewer: User, listing_id: int) -> Listing:
+    """The listing a would-be buyer names (buy, bid, tender bid), as :func:`readable_listing`
+    gives it, except that a lot which was open to everybody and has since sold out, closed
+    or expired is a 409 naming that state: "does not exist" would be untrue, and a buyer
+    racing for the last tonnes must be able to tell "too late" from "wrong id". Drafts and
+    withdrawn lots (and ids that never existed) stay 404 for those who cannot read them."""
+    listing = await fetch(session, LISTINGS, listing_id)
+    if listing.status in PAST_OPEN:
+        raise not_for_sale(listing)
+    return await readable(session, LISTINGS, viewer, listing_id)
+
+
 async def owned_listing(session: AsyncSession, actor: User, listing_id: int) -> Listing:
     return await owned(session, LISTINGS, actor, listing_id)
 

@@ -22,7 +22,7 @@ from market.accounts.models import User
 from market.core import decimals as dec
 from market.core.audit import Actor, record, snapshot
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
-from market.offers.listings import readable_listing
+from market.offers.listings import listing_to_trade
 from market.offers.models import Listing
 from market.trading.models import DEAL_STATUSES, Deal, Shipment, Tender
 from market.trading.parties import Buyer
@@ -77,10 +77,10 @@ def check_tradable(listing: Listing, today: date | None = None) -> None:
 
 
 async def tradable_listing(session: AsyncSession, viewer: User, listing_id: int) -> Listing:
-    """The listing a buyer wants to trade, or why not: 404 for a listing the viewer cannot
-    read (another organisation's draft, withdrawn or closed lot: its state is nobody else's
-    business), otherwise 409 naming its state (closed, reserved, expired, …)."""
-    listing = await readable_listing(session, viewer, listing_id)
+    """The listing a buyer wants to trade, or why not: 404 for a listing the viewer never
+    could read (another organisation's draft or withdrawn lot: its state is nobody else's
+    business), otherwise 409 naming its state (reserved, closed, expired, …)."""
+    listing = await listing_to_trade(session, viewer, listing_id)
     check_tradable(listing)
     return listing
 

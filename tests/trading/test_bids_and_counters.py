@@ -69,8 +69,8 @@ async def test_accepting_the_whole_listing_marks_it_reserved(market: Market) -> 
     seen = (await market.get(f"/listings/{listing['id']}", seller)).json()
     assert seen["status"] == "reserved" and seen["available_t"] == "0.000"
     other = await market.buyer()
-    # Fully reserved, it is no longer public: to others it does not exist (not "reserved").
-    assert_problem(await market.bid(listing["id"], other), 404, "does not exist")
+    # Fully reserved, it is no longer public, but a would-be buyer hears "sold out", not 404.
+    assert_problem(await market.bid(listing["id"], other), 409, "is reserved: sold out")
 
 
 async def test_reject_and_withdraw(market: Market) -> None:

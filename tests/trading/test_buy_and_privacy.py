@@ -24,8 +24,8 @@ async def test_buy_at_the_asking_price(market: Market) -> None:
     assert deal["material_code"] == "fly_ash" and deal["status"] == "active"
     seen = (await market.get(f"/listings/{listing['id']}", seller)).json()
     assert seen["status"] == "reserved" and seen["reserved_t"] == "250.500"
-    assert_problem(await market.buy(listing["id"], await market.buyer()), 404, "does not exist")
-    # Its buyer may read it, so learns why: it is reserved.
+    # Sold out: anyone who could see the open lot learns why (not "does not exist").
+    assert_problem(await market.buy(listing["id"], await market.buyer()), 409, "is reserved")
     assert_problem(await market.buy(listing["id"], buyer), 409, "is reserved")
 
 

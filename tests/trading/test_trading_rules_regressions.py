@@ -338,7 +338,8 @@ async def test_buying_uses_chinas_date(market: Market, monkeypatch: pytest.Monke
     assert (await market.buy(lot["id"], buyer)).status_code == 201
 
 
-# 10. Another organisation's unreadable listing is 404, whatever its state.
+# 10. Another organisation's listing it never could read is 404, whatever its state; one that
+# was open and has since closed is a 409 naming that (issue 10, item 3).
 async def test_unreadable_listings_are_not_found_not_conflicts(market: Market) -> None:
     seller, buyer = await market.seller(), await market.buyer()
     withdrawn = await market.listing(seller)
@@ -352,10 +353,12 @@ async def test_unreadable_listings_are_not_found_not_conflicts(market: Market) -
     )
     assert r.status_code == 200
     draft = await market.listing(seller, status="draft")
-    for lot in (withdrawn, closed, draft):
+    for lot in (withdrawn, draft):
         for r in (await market.buy(lot["id"], buyer), await market.bid(lot["id"], buyer)):
             assert_problem(r, 404, f"listing {lot['id']} does not exist")
             assert "withdrawn" not in r.text and "closed" not in r.text and "draft" not in r.text
+    for r in (await market.buy(closed["id"], buyer), await market.bid(closed["id"], buyer)):
+        assert_problem(r, 409, f"listing {closed['id']} is closed")
     # Readable but not tradable: 409 naming why (the producer itself, here).
     assert_problem(await market.buy(withdrawn["id"], seller), 409, "is withdrawn")
     expired = await market.listing(
