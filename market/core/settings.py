@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     #: webhook_backoff_seconds (30 s, 1 min, 2 min, … capped at an hour).
     webhook_max_attempts: int = Field(default=6, ge=1)
     webhook_backoff_seconds: NonNegativeSeconds = 30.0
+    #: Ledger import limits (market.ledger.reading): a file over any of them is refused with
+    #: 413 before it can hold a worker. Data rows, columns, the .xlsx unpacked size (MB) and
+    #: any large member's compression ratio, and the seconds allowed to read the file.
+    ledger_import_max_rows: int = Field(default=20_000, ge=1)
+    ledger_import_max_columns: int = Field(default=64, ge=13)
+    ledger_import_max_unpacked_mb: int = Field(default=50, ge=1)
+    ledger_import_max_ratio: int = Field(default=100, ge=10)
+    ledger_import_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
 
     @field_validator("co2_factors", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from market.core.openapi import PROBLEM_JSON, problems
 from market.core.schemas import Page
 from market.ledger import importer as ledger_import
 from market.ledger import service as svc
+from market.ledger import template as ledger_template_xlsx
 from market.ledger import views
 from market.ledger.schemas import (
     ImportOut,
@@ -148,7 +149,7 @@ async def import_ledgers(
     media_type=ledger_import.XLSX_MEDIA_TYPE,
 )
 async def ledger_template(user: CurrentUser, db: Db) -> Response[bytes]:
-    content = await ledger_import.template_xlsx(db, user)
+    content = await ledger_template_xlsx.template_xlsx(db, user)
     return Response(
         content,
         media_type=ledger_import.XLSX_MEDIA_TYPE,

@@ -12,6 +12,7 @@ rows or none. Reading ledgers back is :mod:`market.ledger.views`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ from market.trading.receipts import execute_core, received_by_origin_month
 
 #: Names other packages import from here (the rules moved to market.ledger.rules).
 __all__ = [
+    "MAX_LISTED_ERRORS",
     "ImportRejected",
     "ImportResult",
     "LedgerEntry",
@@ -178,6 +180,12 @@ class ImportResult:
     replaced: int
 
 
+#: Row errors listed in a rejected import's problem; the rest are counted, not listed.
+MAX_LISTED_ERRORS = 200
+#: Rows checked or written between two yields to the event loop.
+CHUNK = 500
+
+
 async def import_entries(
     session: AsyncSession,
     actor: User | None,
@@ -188,13 +196,20 @@ async def import_entries(
     """Write all rows or none: any bad row rejects the file with one error per problem.
 
     ``rows`` pairs the file's row number with a parsed entry or the parse errors of that row.
-    ``progress`` (optional) is called with the number of rows checked, for a CLI bar.
+    ``progress`` (optional) is called with the number of rows checked, for a CLI bar. The
+    problem lists the first :data:`MAX_LISTED_ERRORS` errors and counts the others. Checks
+    and writes go in chunks of :data:`CHUNK` rows with a yield to the event loop between,
+    so a large file does not hold up the worker's other requests.
     """
     entries = [r for _, r in rows if isinstance(r, LedgerEntry)]
     ctx = await load_context(session, actor, entries, settings)
     errors: list[dict[str, str]] = []
+    error_count = 0
+    bad_rows: set[int] = set()
     seen: dict[Key, int] = {}
-    for number, item in rows:
+    for i, (number, item) in enumerate(rows):
+        if i and i % CHUNK == 0:
+            await asyncio.sleep(0)
         problems = item if not isinstance(item, LedgerEntry) else check_entry(ctx, item)
         if isinstance(item, LedgerEntry):
             if item.key in seen:
@@ -203,21 +218,32 @@ async def import_entries(
                     ("month", f"duplicates row {seen[item.key]} (same site, material and month)"),
                 ]
             seen.setdefault(item.key, number)
-        errors += [{"row": str(number), "field": f, "reason": r} for f, r in problems]
+        if problems:
+            bad_rows.add(number)
+            error_count += len(problems)
+            room = MAX_LISTED_ERRORS - len(errors)
+            errors += [{"row": str(number), "field": f, "reason": r} for f, r in problems[:room]]
         if progress is not None:
             progress(1)
     if not rows:
         raise ImportRejected("the file has no ledger rows", errors=[])
-    if errors:
-        bad_rows = len({e["row"] for e in errors})
+    if error_count:
+        listed = (
+            ""
+            if error_count == len(errors)
+            else (f" (the first {len(errors)} of {error_count:,} problems are listed)")
+        )
         raise ImportRejected(
-            f"{bad_rows} of {len(rows)} rows are invalid; nothing was imported",
+            f"{len(bad_rows)} of {len(rows)} rows are invalid; nothing was imported{listed}",
             errors=errors,
         )
     created = 0
-    for entry in entries:
+    for i, entry in enumerate(entries, start=1):
         ledger, is_new = _apply(ctx, actor, entry)
         created += is_new
         session.add(ledger)
+        if i % CHUNK == 0:
+            await session.flush()
+            await asyncio.sleep(0)
     await session.flush()
     return ImportResult(rows=len(entries), created=created, replaced=len(entries) - created)
