@@ -6,6 +6,7 @@ from litestar import get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from market.accounts.deps import CurrentUser
+from market.accounts.models import User
 from market.core.deps import Db
 from market.core.openapi import problems
 from market.core.schemas import Page
@@ -16,8 +17,8 @@ from market.offers.privacy import demand_views
 from market.offers.schemas import DemandIn, DemandOut, DemandPatch
 
 
-async def _one(db: Db, demand_id: int) -> DemandOut:
-    (view,) = await demand_views(db, [demand_id])
+async def _one(db: Db, user: User, demand_id: int) -> DemandOut:
+    (view,) = await demand_views(db, user, [demand_id])
     return view
 
 
@@ -29,7 +30,7 @@ async def _one(db: Db, demand_id: int) -> DemandOut:
 )
 async def create_demand(data: JSONBody[DemandIn], user: CurrentUser, db: Db) -> DemandOut:
     demand = await svc.create_demand(db, user, data)
-    return await _one(db, demand.id or 0)
+    return await _one(db, user, demand.id or 0)
 
 
 @get(
@@ -46,7 +47,7 @@ async def search_demands(user: CurrentUser, db: Db, search: SearchQuery) -> Page
 @get("/demands/{demand_id:int}", tags=["demands"])
 async def get_demand(demand_id: FromPath[int], user: CurrentUser, db: Db) -> DemandOut:
     await readable(db, DEMANDS, user, demand_id)
-    return await _one(db, demand_id)
+    return await _one(db, user, demand_id)
 
 
 @patch(
@@ -59,7 +60,7 @@ async def update_demand(
     demand_id: FromPath[int], data: JSONBody[DemandPatch], user: CurrentUser, db: Db
 ) -> DemandOut:
     await svc.update_demand(db, user, demand_id, data)
-    return await _one(db, demand_id)
+    return await _one(db, user, demand_id)
 
 
 @post(
@@ -70,7 +71,7 @@ async def update_demand(
 )
 async def withdraw_demand(demand_id: FromPath[int], user: CurrentUser, db: Db) -> DemandOut:
     await svc.withdraw_demand(db, user, demand_id)
-    return await _one(db, demand_id)
+    return await _one(db, user, demand_id)
 
 
 routes = [create_demand, search_demands, get_demand, update_demand, withdraw_demand]

@@ -2,8 +2,8 @@
 status changes, and the steps of posting, changing and withdrawing (the nearest-first search
 both offer is in :mod:`market.offers.search`).
 
-Where the two differ (the noun in messages, the status transitions, the date window, whether
-the poster is private) an :class:`OfferKind` says so; :data:`LISTINGS` and :data:`DEMANDS`
+Where the two differ (the noun in messages, the status transitions, the date window) an
+:class:`OfferKind` says so; both posters are private until a deal (:mod:`market.offers.privacy`); :data:`LISTINGS` and :data:`DEMANDS`
 are the two kinds. The services in ``listings.py`` and ``demands.py`` add only what is their
 own (spec values and the audit trail; requirements, grade and declared use).
 """
@@ -28,7 +28,7 @@ from market.catalogue import service as catalogue
 from market.catalogue.models import Material
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.models import DEMAND_TRANSITIONS, LISTING_TRANSITIONS, Demand, Listing
-from market.offers.privacy import OfferT, viewer_context
+from market.offers.privacy import OfferT, offer_context
 from market.offers.schemas import OfferIn, OfferPatch
 
 
@@ -110,8 +110,6 @@ class OfferKind(Generic[OfferT]):
     required: tuple[str, ...]
     #: The tonnes a minimum-quantity search compares.
     quantity: Callable[[], ColumnElement[Decimal] | Mapped[Decimal]]
-    #: Whether the poster is hidden from others until a deal (search distances rounded).
-    private: bool
 
     def check_window(self, row: Any) -> None:
         start, end = self.window
@@ -126,7 +124,6 @@ LISTINGS = OfferKind(
     window=("available_from", "available_until"),
     required=("title", "quantity_t", "cadence", "spec", "price_cny_t", "status"),
     quantity=Listing.available_sql,
-    private=True,
 )
 DEMANDS = OfferKind(
     model=Demand,
@@ -136,7 +133,6 @@ DEMANDS = OfferKind(
     window=("needed_from", "needed_until"),
     required=("title", "quantity_t", "cadence", "requirements", "status"),
     quantity=lambda: col(Demand.quantity_t),
-    private=False,
 )
 
 
@@ -151,12 +147,11 @@ async def readable(
     session: AsyncSession, kind: OfferKind[OfferT], viewer: User, row_id: int
 ) -> OfferT:
     """One the viewer may read: open ones for everybody, others for those who see it in full
-    (members, regulators, and for a listing a buyer with a deal on it); else 404."""
+    (members, regulators, and the other party of a deal on it); else 404."""
     row = await fetch(session, kind, row_id)
     if row.status == "open":
         return row
-    context = await viewer_context(session, viewer, [row_id] if kind.private else ())
-    if context.sees_in_full(row.organization_id, row_id if kind.private else None):
+    if (await offer_context(session, viewer, row)).sees_offer_in_full(row):
         return row
     raise NotFound(f"{kind.noun} {row_id} does not exist")
 

@@ -1,7 +1,8 @@
 """Demand requests: what cement plants, builders, road works and recyclers need.
 
-A buyer's identity is not hidden (they are the ones asking); the spec limits, haul radius
-and price ceiling are what the matcher uses. The steps demands share with listings are in
+Other organisations see the buyer as anonymous and its site rounded until a deal, as for
+supply (:mod:`market.offers.privacy`); the spec limits, haul radius and price ceiling are
+what the matcher uses. The steps demands share with listings are in
 :mod:`market.offers.common`.
 """
 
@@ -139,4 +140,4 @@ async def search_demands(
 ) -> tuple[list[DemandOut], int]:
     """Open demands (or, with ``mine``, all of the viewer's), nearest first when located."""
     ids, distances, total = await search_ids(session, DEMANDS, viewer, q)
-    return await demand_views(session, ids, distances), total
+    return await demand_views(session, viewer, ids, distances), total

@@ -1,7 +1,8 @@
 """The exchange drawn on a map: regions shaded by open supply, listings and demands as points.
 
-Listing points are rounded to 0.01° (about 1 km, :func:`market.offers.privacy.approximate`)
-unless the viewer sees everything (regulators): a map of every lot shows nobody's exact site.
+Listing and demand points are rounded to 0.01° (about 1 km,
+:func:`market.offers.privacy.approximate`) unless the viewer sees everything (regulators): a
+map of every lot and request shows nobody's exact site.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ async def exchange_map(
             dstmt = dstmt.where(col(Demand.material_code) == material)
         conn = await session.connection()
         for title, lon, lat in (await conn.execute(dstmt.limit(MAX_POINTS))).all():
+            lon, lat = (lon, lat) if exact else approximate(lon, lat)
             points.append(MapPoint(lon, lat, title or "需求", "demand"))
     values: dict[str, Any] | None = dict(supply_by_district) if supply_by_district else None
     title = "荆门市固废交易地图" + (f" · {material}" if material else "")

@@ -87,8 +87,11 @@ def to_supply(
 
 
 async def _demand_objects(
-    session: AsyncSession, material: str, ids: list[int] | None = None
+    session: AsyncSession, material: str, ids: list[int] | None = None, *, rounded: bool = False
 ) -> list[MDemand]:
+    """The demands as the matcher takes them; ``rounded``: placed where other organisations
+    see them (0.01°), as :func:`to_supply` places lots, so a seller's distances cannot pin an
+    anonymous buyer's site down."""
     stmt = (
         select(Demand, Site, Organization)
         .join(Site, col(Site.id) == col(Demand.site_id))
@@ -109,13 +112,14 @@ async def _demand_objects(
         limits = requirement_limits(d)
         if d.grade_key in preset_limits:
             limits = combine(preset_limits[d.grade_key], limits)
+        lon, lat = approximate(site.lon, site.lat) if rounded else (site.lon, site.lat)
         out.append(
             MDemand(
                 id=d.id,
                 org_id=d.organization_id,
                 material=d.material_code,
-                lon=site.lon,
-                lat=site.lat,
+                lon=lon,
+                lat=lat,
                 quantity_t=d.quantity_t,
                 max_price_cny_t=d.max_price_cny_t,
                 max_haul_km=d.max_haul_km,
@@ -195,7 +199,7 @@ class BookCache:
 
     async def _build_demands(self, session: AsyncSession, material: str) -> DemandBook:
         params = await catalogue.matching_parameters(session, material)
-        return DemandBook(await _demand_objects(session, material), params)
+        return DemandBook(await _demand_objects(session, material, rounded=True), params)
 
     async def _build_supplies(self, session: AsyncSession, material: str) -> SupplyBook:
         params = await catalogue.matching_parameters(session, material)
@@ -249,14 +253,15 @@ class MatchQuery:
 async def listing_matches(
     session: AsyncSession, viewer: User, listing_id: int, q: MatchQuery
 ) -> list[DemandMatchOut]:
-    """The best open demand requests for a listing, best first, with why."""
+    """The best open demand requests for a listing, best first, with why (buyers anonymised)."""
     listing = await _party_row(session, LISTINGS, viewer, listing_id, q.limit)
     site = await session.get(Site, listing.site_id)
     assert site is not None
     supply = to_supply(listing, site, await catalogue.get_material(session, listing.material_code))
     book = await q.cache.demand_book(session, listing.material_code)
     found = book.matches_for_supply(supply, match_settings(q.settings), q.limit)
-    views = {v.id: v for v in await demand_views(session, [m.demand_id for m in found])}
+    ids = [m.demand_id for m in found]
+    views = {v.id: v for v in await demand_views(session, viewer, ids)}
     return [
         DemandMatchOut(demand=views[m.demand_id], **match_figures(m))
         for m in found

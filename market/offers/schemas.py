@@ -5,8 +5,8 @@ actor, data: ListingIn)``), so the API, the web forms and the demo loader are va
 
 Responses: tonnes to the kilogram, yuan to the fen and kilometres to 0.1 as decimal strings;
 spec values as the exact strings stored. What a viewer may not see of an anonymous listing
-(the producer's id and name, the site's id, name and address) is null, never absent; the
-shown point is then rounded (``site.approximate``). :mod:`market.offers.privacy` builds them.
+or demand (the poster's id and name, the site's id, name and address) is null or a
+placeholder, never absent; the shown point is then rounded (``site.approximate``). :mod:`market.offers.privacy` builds them.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ def bounds_in(reqs: Mapping[str, Bounds]) -> dict[str, BoundsIn]:
 
 
 class OrganizationRef(Out):
-    """The posting organisation; an anonymous producer has no id and a placeholder name."""
+    """The posting organisation; an anonymous producer or buyer has no id and a placeholder
+    name."""
 
     id: int | None
     name: str
@@ -162,7 +163,7 @@ class BoundsOut(Out):
 
 
 class DemandOut(OfferOut):
-    """A demand request; buyers are never anonymous (they are the ones asking)."""
+    """A demand request as this viewer may see it (buyer anonymous until a deal)."""
 
     use: str | None
     requirements: dict[str, BoundsOut]
@@ -172,6 +173,7 @@ class DemandOut(OfferOut):
     needed_from: date | None
     needed_until: date | None
     status: DemandStatus
+    anonymous: bool
 
 
 # --- matches and compliance -------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 With a centre, only ids and coordinates are read (a bounding box in SQL), distances are
 computed vectorised and sorted, and full rows are then loaded for one page only. Anonymous
-producers' sites are measured as others are shown them (:mod:`market.offers.privacy`).
+producers' and buyers' sites are measured as others are shown them
+(:mod:`market.offers.privacy`).
 """
 
 from __future__ import annotations
@@ -164,6 +165,6 @@ async def search_ids(
         col(model.created_at),
         q.page,
         q.page_size,
-        owner_column=col(model.organization_id) if kind.private else None,
+        owner_column=col(model.organization_id),
         exact_orgs=None if sees_everything(viewer) else mine,
     )

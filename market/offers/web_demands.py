@@ -69,7 +69,7 @@ async def demand_page(
     demand_id: FromPath[int], member: Member, db: Db, settings: AppSettings, state: State
 ) -> Template:
     demand = await readable(db, DEMANDS, member.user, demand_id)
-    (view,) = await demand_views(db, [demand_id])
+    (view,) = await demand_views(db, member.user, [demand_id])
     grade = (
         await catalogue.get_grade(db, demand.material_code, demand.grade_key)
         if demand.grade_key

@@ -1,5 +1,6 @@
 """Who the parties to a trade are: the buyer organisation acting, its receiving site, and who
-has a deal on a listing (which lifts the producer's anonymity for that buyer)."""
+has a deal on a listing or a demand (which lifts the producer's anonymity for that buyer, and
+the buyer's for that seller)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,19 @@ async def dealt_listing_ids(
         col(Deal.buyer_org_id).in_(org_ids), col(Deal.listing_id).in_(listing_ids)
     )
     return set((await session.exec(stmt)).all())
+
+
+async def dealt_demand_ids(
+    session: AsyncSession, org_ids: Collection[int], demand_ids: Collection[int]
+) -> set[int]:
+    """Demands among ``demand_ids`` on which one of ``org_ids`` has a deal as the seller (a
+    deal whose buyer named the demand)."""
+    if not org_ids or not demand_ids:
+        return set()
+    stmt = select(Deal.demand_id).where(
+        col(Deal.seller_org_id).in_(org_ids), col(Deal.demand_id).in_(demand_ids)
+    )
+    return {i for i in (await session.exec(stmt)).all() if i is not None}
 
 
 async def acting_org(session: AsyncSession, user: User, organization_id: int | None) -> int:

@@ -199,21 +199,24 @@ async def test_hazardous_and_battery_lots_need_permits_or_miit(
         },
     )
     recyclers = {}
+    demands: dict[tuple[str, str], int] = {}
     for name in ("licensed", "unlicensed"):
         headers, org, site = await actors.producer(lon=112.27, lat=31.02, kind="recycler")
         recyclers[name] = org
         for material in ("battery_lead_acid", "battery_lfp"):
-            await post(
-                client,
-                "/api/v1/demands",
-                headers,
-                {
-                    "site_id": site["id"],
-                    "material_code": material,
-                    "quantity_t": "10",
-                    "max_haul_km": "200",
-                },
-            )
+            demands[name, material] = (
+                await post(
+                    client,
+                    "/api/v1/demands",
+                    headers,
+                    {
+                        "site_id": site["id"],
+                        "material_code": material,
+                        "quantity_t": "10",
+                        "max_haul_km": "200",
+                    },
+                )
+            )["id"]
     r = await client.post(
         f"/api/v1/organizations/{recyclers['licensed']['id']}/permits",
         headers=admin,
@@ -230,7 +233,10 @@ async def test_hazardous_and_battery_lots_need_permits_or_miit(
         items = (
             await client.get(f"/api/v1/listings/{listing['id']}/matches", headers=producer)
         ).json()["items"]
-        assert [i["demand"]["organization"]["id"] for i in items] == [recyclers["licensed"]["id"]]
+        # Buyers are anonymous to the producer until a deal: the demand tells them apart.
+        licensed = demands["licensed", listing["material_code"]]
+        assert [i["demand"]["id"] for i in items] == [licensed]
+        assert all(i["demand"]["anonymous"] for i in items)
     assert_problem(
         await client.post(
             f"/api/v1/organizations/{recyclers['licensed']['id']}/permits",
