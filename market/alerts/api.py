@@ -26,7 +26,7 @@ from market.alerts.schemas import (
     WebhookOut,
 )
 from market.core import decimals as dec
-from market.core.deps import Db
+from market.core.deps import AppSettings, Db
 from market.core.openapi import problems
 from market.core.schemas import Page
 
@@ -132,9 +132,13 @@ async def read_notification(
     responses=problems(403),
 )
 async def set_webhook(
-    org_id: FromPath[int], data: JSONBody[WebhookIn], user: CurrentUser, db: Db
+    org_id: FromPath[int],
+    data: JSONBody[WebhookIn],
+    user: CurrentUser,
+    db: Db,
+    settings: AppSettings,
 ) -> WebhookOut:
-    org = await webhooks.set_webhook(db, user, org_id, data.url)
+    org = await webhooks.set_webhook(db, user, org_id, data.url, settings)
     return WebhookOut(
         organization_id=org_id,
         url=org.webhook_url,

@@ -18,6 +18,13 @@ RETURNING.)
 An outcome that cannot be recorded (a database error) is logged and skipped: the delivery
 keeps its lease and is sent again once the lease runs out, and the other deliveries of the
 run are still sent and recorded.
+
+**Where it may send.** The client connects only to public addresses, checked when it
+connects (:mod:`market.alerts.egress`), and follows no redirects. The organisation's log says
+``refused`` for a blocked address and ``failed`` otherwise (with the HTTP status where the
+receiver answered, or that it timed out or could not be reached), never the socket's own
+error text: the log must not tell a member how hosts behind the exchange answer. The full
+error goes to the server's log.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from market.accounts.models import Organization
+from market.alerts.egress import GuardedTransport, Refused
 from market.alerts.models import WebhookAttempt, WebhookDelivery
 from market.alerts.webhooks import USER_AGENT, backoff_seconds, sign
 from market.core.db import transaction
@@ -46,12 +54,18 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 20
 #: How long a claim outlives the request timeout before another sender may take the row.
 LEASE_MARGIN_SECONDS = 60.0
-_ERROR_LENGTH = 500
+#: What the log says for a receiver at an address webhooks may not reach.
+REFUSED = "refused: not a public address"
 
 
-def http_client() -> httpx.AsyncClient:
-    """The sender's client: redirects are not followed (a 3xx is a failed attempt)."""
-    return httpx.AsyncClient(follow_redirects=False, headers={"User-Agent": USER_AGENT})
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    """The sender's client: connections only to public addresses (or the allowed hosts),
+    and redirects are not followed (a 3xx is a failed attempt)."""
+    return httpx.AsyncClient(
+        transport=GuardedTransport(settings),
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 def webhook_job(settings: Settings) -> Job:
@@ -73,7 +87,7 @@ class _Sender:
 
     async def run(self, factory: Factory) -> DeliveryReport:
         if self.client is None:
-            self.client = http_client()
+            self.client = http_client(self.settings)
         return await deliver_due(factory, self.settings, client=self.client)
 
     async def close(self) -> None:
@@ -140,13 +154,14 @@ async def deliver_due(
     """Send every pending delivery due at ``now`` (default: the current time), once.
 
     Tests pass ``now`` to step through the retry schedule without sleeping; the signature's
-    timestamp is ``now`` too. A failed or retried delivery is not re-sent within the same
+    timestamp is ``now`` too. A ``client`` passed in must be one of :func:`http_client`'s
+    (its transport is what keeps deliveries off internal addresses). A failed or retried delivery is not re-sent within the same
     run (its next attempt lies after ``now``), so this always terminates.
     """
     now = now or datetime.now(UTC)
     report = DeliveryReport()
     own_client = client is None
-    http = client or http_client()
+    http = client or http_client(settings)
     try:
         while claims := await _claim(sessionmaker, settings, now, report):
             outcomes = await asyncio.gather(*(_post(http, c, settings, now) for c in claims))
@@ -253,13 +268,20 @@ async def _post(
         )
         status = response.status_code
         if not 200 <= status < 300:
-            error = f"HTTP {status} {response.reason_phrase}".strip()
+            error = f"failed: HTTP {status}"
+    except Refused as exc:
+        log.warning("webhook delivery %s to %s refused: %s", claim.id, claim.url, exc)
+        error = REFUSED
+    except httpx.InvalidURL:  # stored before the URL was checked as the sender reads it
+        error = "failed: invalid URL"
     except httpx.TimeoutException:
-        error = f"timed out after {settings.webhook_timeout_seconds:g} s"
+        error = f"failed: timed out after {settings.webhook_timeout_seconds:g} s"
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        # The exception's text (errno, resolver message) stays in the server's log.
+        log.info("webhook delivery %s to %s: %r", claim.id, claim.url, exc)
+        error = "failed: could not connect" if isinstance(exc, httpx.ConnectError) else "failed"
     duration = int((time.perf_counter() - started) * 1000)
-    return _Outcome(status, error[:_ERROR_LENGTH] if error else None, duration)
+    return _Outcome(status, error, duration)
 
 
 async def _record(

@@ -38,7 +38,13 @@ class SavedSearchIn(Body):
 
 
 class WebhookIn(Body):
-    url: Annotated[Url | None, Field(description="http(s) URL, or null to remove the webhook")]
+    url: Annotated[
+        Url | None,
+        Field(
+            description="http(s) URL of a public host (loopback, private and reserved "
+            "addresses are refused), or null to remove the webhook"
+        ),
+    ]
 
 
 class BoundsOut(Out):

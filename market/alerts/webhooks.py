@@ -12,7 +12,7 @@ where ``secret`` is the organisation's webhook secret (UTF-8), shown once when t
 set, and ``body`` the exact bytes received (UTF-8 JSON). Signing the timestamp with the body
 lets a receiver refuse replays of an old request: :func:`verify_signature` takes an optional
 tolerance for that. Any 2xx answer counts as delivered; anything else (including redirects,
-which are not followed) is retried after ``backoff × 2^(attempts − 1)`` seconds, capped at an
+which are not followed, and a host that is not a public address) is retried after ``backoff × 2^(attempts − 1)`` seconds, capped at an
 hour, until ``webhook_max_attempts`` attempts have failed; then the delivery is ``failed``.
 
 Sending (claiming due deliveries, the POSTs, the retry schedule) is in
@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.access import member_org_ids, require_member, require_org_admin
 from market.accounts.models import Organization, User
 from market.accounts.organizations import get_organization
+from market.alerts.egress import refused_at_setting
 from market.alerts.models import WebhookAttempt, WebhookDelivery
 from market.core.errors import Invalid
 from market.core.settings import Settings
@@ -92,11 +94,14 @@ def backoff_seconds(settings: Settings, attempts: int) -> float:
 # --- configuration ----------------------------------------------------------------------
 
 
-def check_url(url: str) -> str:
+def check_url(url: str, settings: Settings) -> str:
     """An absolute http(s) URL with a host and no credentials (422 naming the problem).
 
     Credentials are refused because the URL is shown to every member in the delivery log;
-    authenticate with the signature instead.
+    authenticate with the signature instead. A host written as a non-public address
+    (``127.0.0.1``, ``[::1]``, ``2130706433``, ``10.0.0.5`` …) is refused here for quick
+    feedback, unless ``MARKET_WEBHOOK_ALLOWED_HOSTS`` lists it; the check that counts is made
+    when sending (:mod:`market.alerts.egress`), for names too.
     """
     url = url.strip()
     if len(url) > MAX_URL_LENGTH:
@@ -104,7 +109,8 @@ def check_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
+        httpx.URL(url)  # what the sender will parse: stricter than urlsplit
+    except (ValueError, httpx.InvalidURL) as exc:
         raise Invalid("url", f"is not a valid URL: {exc}") from exc
     if parts.scheme not in ("http", "https"):
         raise Invalid("url", "must be an http:// or https:// URL")
@@ -114,11 +120,21 @@ def check_url(url: str) -> str:
         raise Invalid("url", "must not contain credentials; receivers check the signature")
     if port == 0:
         raise Invalid("url", "port 0 is not a valid port")
+    if refused_at_setting(url, settings):
+        raise Invalid(
+            "url",
+            "must be a public address: loopback, private, link-local, multicast and "
+            "reserved addresses are refused",
+        )
     return url
 
 
 async def set_webhook(
-    session: AsyncSession, actor: User, organization_id: int, url: str | None
+    session: AsyncSession,
+    actor: User,
+    organization_id: int,
+    url: str | None,
+    settings: Settings,
 ) -> Organization:
     """Set (or with None remove) the webhook; org admins only.
 
@@ -137,7 +153,7 @@ async def set_webhook(
         org.webhook_secret = None
         await session.exec(pending.values(status="failed", last_error="webhook removed"))
     else:
-        org.webhook_url = check_url(url)
+        org.webhook_url = check_url(url, settings)
         org.webhook_secret = secrets.token_hex(32)
         await session.exec(pending.values(url=org.webhook_url))
     session.add(org)

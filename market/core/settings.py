@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 import pydantic_settings
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from market.core.co2_factors import DEFAULT_ROAD_KG_CO2E_PER_T_KM, Co2Factor, default_co2_factors
 
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
     #: webhook_backoff_seconds (30 s, 1 min, 2 min, … capped at an hour).
     webhook_max_attempts: int = Field(default=6, ge=1)
     webhook_backoff_seconds: NonNegativeSeconds = 30.0
+    #: Webhook receivers exempt from the public-address rule (market.alerts.egress):
+    #: comma-separated ``host[:port]`` (no port: every port), matched as the URL writes it.
+    webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     #: Ledger import limits (market.ledger.reading): a file over any of them is refused with
     #: 413 before it can hold a worker. Data rows, columns, the .xlsx unpacked size (MB) and
     #: any large member's compression ratio, and the seconds allowed to read the file.
@@ -117,6 +121,16 @@ class Settings(BaseSettings):
             use: {"use": use, **item} if isinstance(item, Mapping) else item
             for use, item in value.items()
         }
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        """``erp.example.cn, 10.0.0.5:8080, [fd00::1]:443`` → normalised entries."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple):
+            return value
+        return tuple(_host_entry(str(item)) for item in value if str(item).strip())
 
     @model_validator(mode="after")
     def _production_rules(self) -> Self:
@@ -169,6 +183,20 @@ class Settings(BaseSettings):
             field = re.search(r'field "(\w+)"', str(exc))
             name = env_name(field.group(1)) if field else "a MARKET_ variable"
             raise SettingsError(f"{name} must be valid JSON: {exc.__cause__}") from exc
+
+
+def _host_entry(text: str) -> str:
+    """``host`` or ``host:port``, lower-case, IPv6 in brackets; anything else is an error."""
+    entry = text.strip().lower()
+    try:
+        parts = urlsplit(f"//{entry}")
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{entry!r} is not host[:port]: {exc}") from None
+    if not parts.hostname or parts.path or parts.query or parts.fragment or "@" in entry:
+        raise ValueError(f"{entry!r} is not host[:port]")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return host if port is None else f"{host}:{port}"
 
 
 class _MappingSource(EnvSettingsSource):

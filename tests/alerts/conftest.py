@@ -1,4 +1,10 @@
-"""Fixtures for alerts: a real local HTTP receiver, and a buyer with a saved search."""
+"""Fixtures for alerts: a real local HTTP receiver, allowed by the settings, and a sessionmaker.
+
+Webhooks may only reach public addresses (``market.alerts.egress``); the local receiver on
+127.0.0.1 is reached through ``webhook_allowed_hosts``, exactly its ``127.0.0.1:<port>``: the
+alerts tests' settings (and the app's, while the test runs) allow it and nothing else, so
+``localhost:<port>``, ``[::1]`` or another port of 127.0.0.1 are still refused.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,6 +46,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
     hang: bool = False
+    #: Sent as ``Location`` with a 3xx answer (the sender must not follow it).
+    redirect_to: str | None = None
     release: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,9 +60,10 @@ class Receiver:
             return self.answers.pop(0) if self.answers else 200
 
 
-def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+def _handler(current: _Current) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            receiver = current.receiver
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             with receiver.lock:
@@ -65,6 +75,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             payload = b'{"ok": true}' if status < 300 else b"boom"
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            if 300 <= status < 400 and receiver.redirect_to:
+                self.send_header("Location", receiver.redirect_to)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
@@ -75,21 +87,62 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rec))
+@dataclass
+class _Current:
+    """The session's one receiving server hands each request to the running test's Receiver."""
+
+    receiver: Receiver = field(default_factory=Receiver)
+
+
+@pytest.fixture(scope="session")
+def _receiving_server() -> Iterator[tuple[_Current, int]]:
+    """One server for the session (its port is in every alerts test's allow-list)."""
+    current = _Current()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(current))
     server.daemon_threads = True
-    rec.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/exchange"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield rec
+        yield current, int(server.server_address[1])
     finally:
-        rec.release.set()
+        current.receiver.release.set()
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def receiver(_receiving_server: tuple[_Current, int]) -> Iterator[Receiver]:
+    """A fresh record of what arrives at the local receiver during this test."""
+    current, port = _receiving_server
+    rec = Receiver(url=f"http://127.0.0.1:{port}/hooks/exchange")
+    current.receiver = rec
+    try:
+        yield rec
+    finally:
+        rec.release.set()  # a request still held by `hang` returns now
+        current.receiver = Receiver()
+
+
+@pytest.fixture
+def settings(settings: Settings, _receiving_server: tuple[_Current, int]) -> Settings:
+    """The suite's settings with the local receiver, and only it, allowed."""
+    return allowing(settings, f"127.0.0.1:{_receiving_server[1]}")
+
+
+@pytest.fixture
+def app(app: Litestar, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Litestar:
+    """The session's app reading this test's settings (they differ only in the allow-list)."""
+    if app.state.settings is not settings:
+        monkeypatch.setattr(app.state, "settings", settings)
+    return app
+
+
+def allowing(settings: Settings, *hosts: str) -> Settings:
+    """``settings`` with these ``host:port`` entries added to the webhook allow-list."""
+    return settings.model_copy(
+        update={"webhook_allowed_hosts": (*settings.webhook_allowed_hosts, *hosts)}
+    )
 
 
 @pytest.fixture

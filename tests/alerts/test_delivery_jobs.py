@@ -77,7 +77,11 @@ async def test_cron_sends_through_the_same_function(
     await save_search(client, buyer)
     producer, _, site = await actors.producer(*NEAR)
     await post_listing(client, producer, site["id"])
-    env = {"MARKET_DATABASE_URL": settings.database_url, "MARKET_ENV": "test"}
+    env = {
+        "MARKET_DATABASE_URL": settings.database_url,
+        "MARKET_ENV": "test",
+        "MARKET_WEBHOOK_ALLOWED_HOSTS": ",".join(settings.webhook_allowed_hosts),
+    }
     result = await asyncio.to_thread(CliRunner().invoke, cli, ["webhooks", "deliver-due"], env=env)
     assert result.exit_code == 0, result.output
     assert "1 delivered, 0 to retry, 0 failed" in result.output and len(receiver.requests) == 1
