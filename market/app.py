@@ -14,9 +14,12 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 import market.tables  # noqa: F401  (every domain's tables and hooks)
 from market import routes
 from market.accounts.deps import provide_user
+from market.accounts.production import refuse_demo_accounts
+from market.accounts.throttle import TooManyAttempts, handle_too_many
 from market.alerts.delivery import webhook_job
-from market.core.db import make_engine, make_sessionmaker
+from market.core.db import make_engine, make_sessionmaker, transaction
 from market.core.deps import close_left_open, provide_db, provide_settings
+from market.core.headers import security_headers
 from market.core.openapi import document_problems
 from market.core.problems import EXCEPTION_HANDLERS
 from market.core.scheduler import Scheduler
@@ -45,6 +48,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             webhook_job(settings),
         ]
         try:
+            if settings.production:  # no demo logins on a real server
+                async with transaction(app.state.sessionmaker) as session:
+                    await refuse_demo_accounts(session)
             async with Scheduler(app.state.sessionmaker, background):
                 yield
         finally:
@@ -63,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "locate": Provide(provide_locate),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, TooManyAttempts: handle_too_many},
         lifespan=[lifespan],
         state=State(
             {"settings": settings, "regions": RegionLocator.default(), "match_books": BookCache()}
@@ -77,5 +83,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         middleware=[close_left_open],
+        before_send=[security_headers(settings.production, token_paths=(f"{API_PREFIX}/auth/",))],
         debug=False,
     )

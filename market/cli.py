@@ -115,6 +115,16 @@ def demo_load() -> None:
     click.echo(report.summary())
 
 
+@demo.command("purge")
+def demo_purge() -> None:
+    """Remove the demo logins (e-mails @demo.jingmen.example): production refuses to start
+    while any exists. Their rows become inactive tombstones, so records they made stay."""
+    from market.accounts.production import purge_demo_accounts
+
+    purged = run_in_transaction(_settings(), purge_demo_accounts)
+    click.echo(f"purged {purged} demo account(s)")
+
+
 @main.group()
 def geodata() -> None:
     """Region boundaries."""

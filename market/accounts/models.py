@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from market.core.columns import ts_column, utcnow
@@ -91,3 +91,19 @@ class Site(SQLModel, table=True):
     district_code: str | None = Field(default=None, max_length=12, index=True)
     park_code: str | None = Field(default=None, max_length=20, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+
+
+class AuthAttempt(SQLModel, table=True):
+    """Failed logins (and refused registrations) per key and fixed time window.
+
+    Kept in the database, not in process memory, so every worker of the server counts the
+    same attempts (``market.accounts.throttle``). ``key`` is the SHA-256 of scope and value
+    (an e-mail or a client address): the table never holds what someone typed as an e-mail.
+    """
+
+    __tablename__ = "auth_attempts"
+
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    #: Start of the window, whole seconds since the epoch.
+    window_start: int = Field(sa_column=Column(BigInteger, primary_key=True, index=True))
+    failures: int = 0

@@ -3,17 +3,25 @@ permits."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from market.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from market.core.schemas import Body, Email, Name, Out, Text
 
 
 class RegisterIn(Body):
     email: Email
-    password: Annotated[str, Field(min_length=8, max_length=200)]
+    password: Annotated[
+        str,
+        Field(
+            min_length=MIN_PASSWORD_LENGTH,
+            max_length=MAX_PASSWORD_LENGTH,
+            description="at least 10 characters, not a common password, not the e-mail",
+        ),
+    ]
     display_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
     ]
@@ -21,7 +29,14 @@ class RegisterIn(Body):
 
 class LoginIn(Body):
     email: Email
-    password: Annotated[str, Field(max_length=200)]
+    password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class PasswordChangeIn(Body):
+    old_password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+    new_password: Annotated[
+        str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    ]
 
 
 OrgKind = Literal["producer", "consumer", "recycler", "carrier", "regulator"]
@@ -82,6 +97,21 @@ class TokenOut(Out):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: Annotated[int, Field(description="seconds until the token expires")]
+
+
+class TokenInfoOut(Out):
+    """One of your bearer tokens (the token itself is never stored, so never shown)."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    current: Annotated[bool, Field(description="the token this request was sent with")]
+
+
+class PasswordChangedOut(Out):
+    """The password was changed; every other token of the account was revoked."""
+
+    revoked_tokens: int
 
 
 class MyOrganizationOut(Out):

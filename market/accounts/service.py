@@ -1,4 +1,10 @@
-"""Registration, login and bearer-token look-up."""
+"""Registration, login and bearer-token look-up.
+
+Passwords are hashed and verified in a worker thread (``market.core.security``); a login
+for an unknown e-mail verifies a dummy hash, so it takes as long as a wrong password for a
+real account, and both get the same 401. Failed logins are counted per e-mail and per client
+(``market.accounts.throttle``) and checked before the password is.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,14 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from market.accounts import throttle
 from market.accounts.models import USER_ROLES, ApiToken, User
+from market.accounts.passwords import check_password
 from market.core.errors import Conflict, Invalid, Unauthorized
 from market.core.security import hash_password, new_token, token_digest, verify_password
+from market.core.settings import Settings
 
-MIN_PASSWORD_LENGTH = 8
+WRONG_LOGIN = "wrong e-mail or password"
 
 
 def normalise_email(email: str) -> str:
@@ -24,9 +33,8 @@ async def create_user(
     """Create a user; 409 if the e-mail is taken. ``role`` other than "user" is CLI-only."""
     if role not in USER_ROLES:
         raise Invalid("role", f"must be one of {', '.join(USER_ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     email = normalise_email(email)
+    check_password(password, email)
     existing = await session.exec(select(User.id).where(User.email == email))
     if existing.first() is not None:
         raise Conflict(
@@ -34,19 +42,38 @@ async def create_user(
             errors=[{"field": "email", "reason": "already registered"}],
         )
     user = User(
-        email=email, password_hash=hash_password(password), display_name=display_name, role=role
+        email=email,
+        password_hash=await hash_password(password),
+        display_name=display_name,
+        role=role,
     )
     session.add(user)
     await session.flush()
     return user
 
 
-async def login(session: AsyncSession, email: str, password: str, ttl_hours: int) -> str:
-    """Return a fresh bearer token; the same 401 for unknown e-mail and wrong password."""
-    result = await session.exec(select(User).where(User.email == normalise_email(email)))
-    user = result.first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise Unauthorized("wrong e-mail or password")
+async def login(
+    session: AsyncSession, email: str, password: str, settings: Settings, client: str
+) -> str:
+    """Return a fresh bearer token; the same 401 for unknown e-mail and wrong password.
+
+    Raises TooManyAttempts (429) while the e-mail or the client is over its failure limit.
+    A failure is counted in ``session``: the caller must commit it before the 401 goes out.
+    """
+    email = normalise_email(email)
+    checks = throttle.login_checks(settings, email, client)
+    await throttle.check(session, checks)
+    user = (await session.exec(select(User).where(User.email == email))).first()
+    usable = user is not None and user.active
+    ok = await verify_password(user.password_hash if usable and user else None, password)
+    if not ok or user is None:
+        await throttle.record(session, checks)
+        raise Unauthorized(WRONG_LOGIN)
+    return await issue_token(session, user, settings.token_ttl_hours)
+
+
+async def issue_token(session: AsyncSession, user: User, ttl_hours: int) -> str:
+    """A new bearer token for ``user``; only its digest is stored."""
     token = new_token()
     assert user.id is not None
     session.add(

@@ -9,6 +9,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from market.accounts import service as accounts
+from market.accounts.throttle import TooManyAttempts
 from market.accounts.web_session import COOKIE, OptionalViewer, revoke, safe_next
 from market.core.deps import AppSettings, Db
 from market.core.errors import Unauthorized
@@ -29,9 +30,23 @@ async def login_post(
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")) or None)
+    client = request.client.host if request.client else "unknown"
     try:
-        token = await accounts.login(db, email, password, settings.token_ttl_hours)
+        token = await accounts.login(db, email, password, settings, client)
+    except TooManyAttempts as exc:
+        refused = page(
+            "login.html",
+            None,
+            status=429,
+            next=target,
+            email=email,
+            error=f"尝试次数过多，请 {exc.retry_after} 秒后再试 · too many attempts; "
+            f"try again in {exc.retry_after} s",
+        )
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except Unauthorized:
+        # Returned, not raised, so the request commits and the failure stays counted.
         return page(
             "login.html",
             None,
@@ -48,9 +63,10 @@ async def login_post(
         path="/",
         httponly=True,
         samesite="lax",
-        # Only over HTTPS when the page itself came over HTTPS: an intranet may serve plain
-        # HTTP, where a Secure cookie would never come back and nobody could log in.
-        secure=request.url.scheme == "https",
+        # Always Secure in production (served over HTTPS behind its proxy); otherwise only
+        # when the page itself came over HTTPS: a development server on plain HTTP would
+        # never get a Secure cookie back and nobody could log in.
+        secure=settings.production or request.url.scheme == "https",
     )
     return response
 

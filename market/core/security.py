@@ -1,7 +1,16 @@
-"""Passwords (argon2id) and bearer tokens (random, stored as SHA-256)."""
+"""Passwords (argon2id) and bearer tokens (random, stored as SHA-256).
+
+argon2 is deliberately slow (about 0.2 s and 64 MiB a hash at its defaults), so hashing and
+verifying run in a worker thread: on the event loop, eight concurrent logins stalled every
+other request of the worker for seconds. argon2-cffi releases the GIL while it works.
+
+Tests swap ``_hasher`` for a cheap one; every function here reads the module attribute at
+call time, so the swap reaches them (the dummy hash too, built lazily from the current hasher).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 
@@ -10,16 +19,43 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
+#: A hash of a random password per hasher, verified when the e-mail is unknown so that a
+#: failed login costs the same whether or not the account exists (no timing enumeration).
+_dummy: tuple[PasswordHasher, str] | None = None
 
-def hash_password(password: str) -> str:
+
+def hash_password_sync(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password_sync(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password(password: str) -> str:
+    """argon2id hash of ``password``, computed off the event loop."""
+    return await asyncio.to_thread(hash_password_sync, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """True if ``password`` matches; ``None`` (unknown user) verifies against a dummy hash
+    with the same parameters and always answers False, taking as long as a real check."""
+    if password_hash is None:
+        await asyncio.to_thread(_verify_dummy, password)
+        return False
+    return await asyncio.to_thread(verify_password_sync, password_hash, password)
+
+
+def _verify_dummy(password: str) -> None:
+    """Verify against the current hasher's dummy hash, made on first use (in this thread)."""
+    global _dummy
+    hasher = _hasher
+    if _dummy is None or _dummy[0] is not hasher:
+        _dummy = (hasher, hasher.hash(secrets.token_urlsafe(16)))
+    verify_password_sync(_dummy[1], password)
 
 
 def new_token() -> str:

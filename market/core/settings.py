@@ -8,9 +8,12 @@ real server. Every field is listed in README "Configuration".
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import secrets
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -99,6 +102,13 @@ class Settings(BaseSettings):
     #: webhook_backoff_seconds (30 s, 1 min, 2 min, … capped at an hour).
     webhook_max_attempts: int = Field(default=6, ge=1)
     webhook_backoff_seconds: NonNegativeSeconds = 30.0
+    #: Failed logins per e-mail, and per client address, in one login_window_seconds window
+    #: before further attempts are answered 429 (counted in the database, shared by workers).
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=30, ge=1)
+    login_window_seconds: int = Field(default=900, gt=0)
+    #: Registrations refused because the e-mail is taken, per client address and hour.
+    register_max_taken_per_client: int = Field(default=10, ge=1)
     #: Webhook receivers exempt from the public-address rule (market.alerts.egress):
     #: comma-separated ``host[:port]`` (no port: every port), matched as the URL writes it.
     webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
@@ -144,6 +154,9 @@ class Settings(BaseSettings):
                         "{variable} must be set in production mode",
                         {"variable": env_name(name)},
                     )
+            problems = production_problems(self)
+            if problems:
+                raise PydanticCustomError("production", "; ".join(problems))
         return self
 
     @property
@@ -197,6 +210,51 @@ def _host_entry(text: str) -> str:
         raise ValueError(f"{entry!r} is not host[:port]")
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return host if port is None else f"{host}:{port}"
+
+
+#: Least estimated entropy of MARKET_SECRET_KEY in production, in bits: a random
+#: ``token_urlsafe(32)`` scores about 200, 32 random hex digits 100 to 125, "a" × 32 none.
+MIN_SECRET_KEY_BITS = 80
+
+
+def estimated_bits(secret: str) -> float:
+    """A cheap guess at a secret's entropy, not a proof of randomness.
+
+    The Shannon entropy of its characters and, whichever is less, of the steps between
+    neighbouring characters, times the length; a repeating secret counts one period only.
+    That catches repeated characters ("a" × 32), short alphabets, runs ("abcdef…",
+    "0123456789" × 4) and repeated words, while any random key of 32+ characters passes.
+    """
+    period = next(
+        (p for p in range(1, len(secret) // 2 + 1) if secret[p:] == secret[:-p]), len(secret)
+    )
+    chars = secret[:period]
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(chars)]
+    return min(_shannon_bits(list(chars)), _shannon_bits(steps) + 8.0)
+
+
+def _shannon_bits(symbols: Sequence[object]) -> float:
+    counts = Counter(symbols)
+    n = len(symbols)
+    return -sum(c * math.log2(c / n) for c in counts.values()) if n else 0.0
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What makes these settings unfit for a real server (SQLite is one file on one host:
+    no concurrent writers across workers, no replication; a guessable key forges CSRF
+    tokens; a token that never lives or a window of zero disables logins or limits)."""
+    problems = []
+    if settings.is_sqlite:
+        problems.append(f"{env_name('database_url')} must be PostgreSQL in production mode")
+    if estimated_bits(settings.secret_key) < MIN_SECRET_KEY_BITS:
+        problems.append(
+            f"{env_name('secret_key')} is too predictable for production mode (use e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    for name in ("token_ttl_hours", "shipment_overdue_hours"):
+        if getattr(settings, name) <= 0:
+            problems.append(f"{env_name(name)} must be positive in production mode")
+    return problems
 
 
 class _MappingSource(EnvSettingsSource):

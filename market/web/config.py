@@ -88,6 +88,7 @@ def page_router(
         cookie_name=CSRF_COOKIE,
         cookie_samesite="lax",
         cookie_httponly=False,
+        cookie_secure=settings.production,
     )
     return Router(
         "/",

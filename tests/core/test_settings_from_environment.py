@@ -35,7 +35,7 @@ def test_empty_means_unset_and_flags_parse() -> None:
 
 
 def test_production_needs_its_own_database() -> None:
-    key = {"MARKET_ENV": "production", "MARKET_SECRET_KEY": "k" * 40}
+    key = {"MARKET_ENV": "production", "MARKET_SECRET_KEY": "vQ7x-Lm2Rz9Kp4Tw8Yb1Nc6Hd3Fg0Js5Ue"}
     with pytest.raises(SettingsError, match="MARKET_DATABASE_URL must be set in production"):
         Settings.from_env(key)
     with pytest.raises(SettingsError, match="MARKET_DATABASE_URL must be set in production"):
