@@ -27,7 +27,7 @@ from market.offers import (
 from market.stats import api as stats_api
 from market.stats import web as stats_web
 from market.trading import api as trading_api
-from market.trading import api_audit, api_deals
+from market.trading import api_audit, api_deals, api_shipments
 
 #: Handlers under ``/api/v1``, in the order the OpenAPI document lists them.
 API: list[Any] = [
@@ -38,6 +38,7 @@ API: list[Any] = [
     *api_demands.routes,
     *trading_api.routes,
     *api_deals.routes,
+    *api_shipments.routes,
     *api_audit.routes,
     *geo_api.routes,
     *api_geomap.routes,

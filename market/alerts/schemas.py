@@ -20,7 +20,7 @@ from matching.compliance import Verdict
 RadiusKm = Annotated[Decimal, Field(gt=0, le=500, decimal_places=1)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
-NotificationKind = Literal["listing_match"]
+NotificationKind = Literal["listing_match", "shipment.disputed", "shipment.settled"]
 #: Paging query parameters of the notification and delivery lists.
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -105,6 +105,21 @@ class ListingMatchOut(Out):
     listing: MatchedListingOut
 
 
+class ShipmentEventOut(Out):
+    """What a ``shipment.*`` event tells both parties: the load, its two weighbridges and,
+    once settled, the tonnes that count and how they were settled."""
+
+    shipment_id: int
+    deal_id: int
+    dispute_id: int | None
+    status: str
+    dispatched_t: DecimalText
+    received_t: DecimalText | None
+    discrepancy_pct: DecimalText | None
+    settled_t: DecimalText | None
+    method: Annotated[str | None, Field(description="agreed | regulator, once settled")]
+
+
 class NotificationOut(Out):
     """Something an organisation was told; read once for the whole organisation."""
 
@@ -113,7 +128,7 @@ class NotificationOut(Out):
     kind: NotificationKind
     listing_id: int | None
     saved_search_id: int | None
-    payload: ListingMatchOut
+    payload: ListingMatchOut | ShipmentEventOut
     created_at: datetime
     read_at: datetime | None
     read: bool

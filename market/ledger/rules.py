@@ -19,6 +19,16 @@ Each check is an error naming the field, so an import can report it per row:
   much before a shipment is disputed. A receipt confirmed *after* the ledger was written can
   unbalance it later; :mod:`market.stats.checks` flags such ledgers instead of hiding them.
 
+**Which tonnes of a receipt.** Within the weighbridge tolerance a load counts at the
+receiver's tonnes, as above. A *disputed* load is in the producer's books as it left, at its
+own dispatch weighbridge, until the dispute is settled (:mod:`market.trading.disputes`); then
+at the settled tonnes, or still at the dispatched tonnes (the producer booked its own
+weighbridge before the parties agreed), so the identity may hold anywhere between the two
+(``booked_slack``). These are the *booked* flows (``LedgerContext.booked``,
+``market.trading.receipts``): a producer whose only load went out as 100 t and arrived as
+97 t files generated = 100 and balances, before and after a settlement. Without booked flows
+(callers that load none) the receipts are used, as before.
+
 **Months.** The identity is official for a year; applied to a month, "earlier years'
 stockpiles" reads "stockpiles from before this month" (the only reading under which a month
 that draws on January's storage in March can balance with non-negative figures).
@@ -75,6 +85,17 @@ class LedgerContext:
     this_month: tuple[int, int]
     settings: Settings
     existing: dict[Key, Ledger] = field(default_factory=dict)
+    #: The same loads as the producer booked them out (settled, else dispatched); None:
+    #: not loaded, the balance then uses ``received``.
+    booked: dict[Key, Decimal] | None = None
+    #: How many more tonnes the producer may have booked: Σ (dispatched − settled) of the
+    #: month's settled loads.
+    booked_slack: dict[Key, Decimal] = field(default_factory=dict)
+
+    def exchange_flow(self, key: Key) -> Decimal:
+        """The exchange tonnes a producer-month's balance accounts for."""
+        flows = self.received if self.booked is None else self.booked
+        return flows.get(key, Decimal(0))
 
 
 def china_month(now: datetime | None = None) -> tuple[int, int]:
@@ -133,9 +154,10 @@ def check_entry(ctx: LedgerContext, e: LedgerEntry) -> list[tuple[str, str]]:
 
 
 def check_balance(ctx: LedgerContext, e: LedgerEntry) -> list[tuple[str, str]]:
-    """The parts-within-totals rules and the balance identity, receipts included."""
+    """The parts-within-totals rules and the balance identity, exchange loads included (as
+    the producer booked them: :meth:`LedgerContext.exchange_flow`)."""
     t = e.tonnes
-    received = ctx.received.get(e.key, Decimal(0))
+    received = ctx.exchange_flow(e.key)
     utilised = t["used_inhouse_t"] + t["shipped_outside_exchange_t"] + received
     errors: list[tuple[str, str]] = []
     if t["disposed_from_stockpile_t"] > t["disposed_t"]:
@@ -155,7 +177,8 @@ def check_balance(ctx: LedgerContext, e: LedgerEntry) -> list[tuple[str, str]]:
     accounted = balance_rhs(t, received)
     difference = t["generated_t"] - accounted
     tolerance = balance_tolerance(ctx.settings, received)
-    if abs(difference) > tolerance:
+    slack = ctx.booked_slack.get(e.key, Decimal(0))
+    if not -tolerance <= difference <= tolerance + slack:
         errors.append(
             (
                 "balance",

@@ -93,6 +93,27 @@ async def received_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, 
     }
 
 
+async def booked_for(
+    session: AsyncSession, keys: Iterable[Key]
+) -> tuple[dict[Key, Decimal], dict[Key, Decimal]]:
+    """Exchange loads as the producers booked them out, and the slack of settled loads, per
+    key: what the balance identity accounts for (:mod:`market.ledger.rules`)."""
+    keys = set(keys)
+    if not keys:
+        return {}, {}
+    r = received_by_origin_month(dialect_name(session))
+    stmt = sa.select(
+        r.c.origin_site_id, r.c.material_code, r.c.year, r.c.month, r.c.booked_t, r.c.booked_slack_t
+    ).where(r.c.origin_site_id.in_({k[0] for k in keys}), r.c.year.in_({k[2] for k in keys}))
+    booked: dict[Key, Decimal] = {}
+    slack: dict[Key, Decimal] = {}
+    for s, m, y, mo, t, extra in (await execute_core(session, stmt)).all():
+        key = (int(s), str(m), int(y), int(mo))
+        if key in keys:
+            booked[key], slack[key] = t, extra
+    return booked, slack
+
+
 async def load_context(
     session: AsyncSession, actor: User | None, entries: Sequence[LedgerEntry], settings: Settings
 ) -> LedgerContext:
@@ -115,6 +136,7 @@ async def load_context(
         writable = {s.organization_id for s in sites.values()}
     else:
         writable = await member_org_ids(session, actor)
+    booked, slack = await booked_for(session, keys)
     return LedgerContext(
         sites=sites,
         writable_org_ids=writable,
@@ -123,6 +145,8 @@ async def load_context(
         this_month=china_month(),
         settings=settings,
         existing=existing,
+        booked=booked,
+        booked_slack=slack,
     )
 
 

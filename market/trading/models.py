@@ -187,3 +187,93 @@ class Shipment(SQLModel, table=True):
     dispatched_by_user_id: int = Field(foreign_key="users.id")
     received_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+
+
+#: A transfer manifest is open from dispatch until the receiver confirms the load.
+ManifestStatus = Literal["open", "closed"]
+#: Who numbered it: the platform, or the producer quoting the national system's number.
+ManifestNumberSource = Literal["platform", "producer"]
+#: open → settled. A proposal (by either party) is pending until the other accepts it.
+DisputeStatus = Literal["open", "settled"]
+#: How it was settled: the parties agreed a tonnage, or a regulator decided one.
+SettlementMethod = Literal["agreed", "regulator"]
+
+
+class Manifest(SQLModel, table=True):
+    """The hazardous-waste transfer manifest (危险废物转移联单) of one load.
+
+    Created by the platform when a hazardous load is dispatched, with the parties, the HW
+    code and the dispatch weighbridge; the receiver's confirmation of the shipment writes the
+    receiving weighbridge and closes it. Its figures are a copy taken when each step happened,
+    so the paper trail stays as issued. ``number`` has the national shape
+    (:mod:`market.trading.manifests`).
+    """
+
+    __tablename__ = "manifests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=14, unique=True)
+    number_source: str = Field(default="platform", max_length=10)
+    shipment_id: int = Field(foreign_key="shipments.id", unique=True)
+    deal_id: int = Field(foreign_key="deals.id", index=True)
+    producer_org_id: int = Field(foreign_key="organizations.id", index=True)
+    producer_site_id: int = Field(foreign_key="sites.id")
+    receiver_org_id: int = Field(foreign_key="organizations.id", index=True)
+    receiver_site_id: int = Field(foreign_key="sites.id")
+    carrier: str = Field(max_length=200)
+    vehicle_plate: str = Field(max_length=20)
+    material_code: str = Field(foreign_key="materials.code")
+    hw_code: str = Field(max_length=20)
+    dispatched_t: Decimal = Field(sa_column=Column(tonnes(), nullable=False))
+    dispatched_at: datetime = Field(sa_column=ts_column())
+    received_t: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
+    received_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    status: str = Field(default="open", max_length=10)
+    closed_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    closed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+class ManifestSerial(SQLModel, table=True):
+    """The last serial issued per number prefix (year + province + city), one row each.
+
+    Serials are taken with a conditional ``UPDATE … SET last_serial = last_serial + 1``, so
+    two dispatches at once never get the same number.
+    """
+
+    __tablename__ = "manifest_serials"
+
+    prefix: str = Field(primary_key=True, max_length=8)
+    last_serial: int = 0
+
+
+class ShipmentDispute(SQLModel, table=True):
+    """A disputed receipt (weighbridges apart beyond the tolerance) and how it was settled.
+
+    Opened when the receipt is confirmed; ``credited_t`` is what the deal was credited then
+    (``min(received, dispatched)``). A party proposes ``proposed_t``, the other accepts it, or
+    a regulator decides; ``settled_t`` (≤ the dispatched tonnes) then replaces the credited
+    tonnes in the deal, the listing and every statistic (:mod:`market.trading.receipts`).
+    Each step is in the shipment's audit trail.
+    """
+
+    __tablename__ = "shipment_disputes"
+    __table_args__ = (
+        CheckConstraint("proposed_t IS NULL OR proposed_t > 0", name="proposed_positive"),
+        CheckConstraint("settled_t IS NULL OR settled_t > 0", name="settled_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", unique=True)
+    deal_id: int = Field(foreign_key="deals.id", index=True)
+    credited_t: Decimal = Field(sa_column=Column(tonnes(), nullable=False))
+    status: str = Field(default="open", max_length=10, index=True)
+    proposed_t: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
+    proposed_by_org_id: int | None = Field(default=None, foreign_key="organizations.id")
+    proposed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    settled_t: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
+    method: str | None = Field(default=None, max_length=10)
+    settled_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    settled_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))

@@ -2,7 +2,9 @@
 
 A **confirmed receipt** is a shipment whose receiver has weighed it (``received_t`` set; its
 status is ``received`` or ``disputed``: a dispute is about the weighbridge difference, not
-whether the material arrived). Its tonnes are the receiver's ``received_t`` and it belongs to
+whether the material arrived). Its tonnes are the receiver's ``received_t`` or, once a dispute
+is settled (``shipment_disputes.settled_t``, :mod:`market.trading.disputes`), the settled
+tonnes, which then count everywhere instead; it belongs to
 the calendar month of ``received_at`` **in China time** (UTC+8; China has no daylight saving),
 the month in which the producer's ledger has to account for it. The origin is the listing's
 site, the destination the deal's ``buyer_site_id``.
@@ -40,7 +42,11 @@ shipments = sa.table(
     sa.column("deal_id", sa.Integer),
     sa.column("received_t", tonnes()),
     sa.column("received_at", UTCDateTime()),
+    sa.column("dispatched_t", tonnes()),
     sa.column("status", sa.String),
+)
+disputes = sa.table(
+    "shipment_disputes", sa.column("shipment_id", sa.Integer), sa.column("settled_t", tonnes())
 )
 listings = sa.table("listings", sa.column("id", sa.Integer), sa.column("site_id", sa.Integer))
 
@@ -85,8 +91,11 @@ def receipts(dialect: str, year: int | None = None) -> Subquery:
     """One row per confirmed receipt (only those received in ``year``, China time, if given).
 
     Columns: ``shipment_id, deal_id, origin_site_id, dest_site_id, seller_org_id,
-    buyer_org_id, material_code, use, year, month, received_t`` (tonnes, exact),
-    ``received_at``.
+    buyer_org_id, material_code, use, year, month, received_t`` (the tonnes that count:
+    settled, else the receiver's weighbridge; exact), ``received_at``, and for the producer's
+    books ``booked_t`` (settled; for an unsettled dispute the producer's own dispatch
+    weighbridge; otherwise the receiver's) and ``booked_slack_t`` (dispatched − settled for a
+    settled load, which the producer may have booked at either figure; else 0).
     """
     conds: list[ColumnElement[bool]] = [
         shipments.c.received_t.is_not(None),
@@ -96,6 +105,13 @@ def receipts(dialect: str, year: int | None = None) -> Subquery:
         start, end = china_year_bounds(year)
         conds += [shipments.c.received_at >= start, shipments.c.received_at < end]
     local_year, month = local_year_month(shipments.c.received_at, dialect)
+    # The producer's books: a settled load at its settled tonnes, an unsettled disputed one
+    # at the producer's own dispatch weighbridge, any other at the receiver's tonnes.
+    booked = sa.case(
+        (disputes.c.settled_t.is_not(None), disputes.c.settled_t),
+        (shipments.c.status == "disputed", shipments.c.dispatched_t),
+        else_=shipments.c.received_t,
+    )
     return (
         sa.select(
             shipments.c.id.label("shipment_id"),
@@ -108,13 +124,23 @@ def receipts(dialect: str, year: int | None = None) -> Subquery:
             deals.c.use,
             local_year.label("year"),
             month.label("month"),
-            shipments.c.received_t,
+            type_coerce(
+                func.coalesce(disputes.c.settled_t, shipments.c.received_t), tonnes()
+            ).label("received_t"),
             shipments.c.received_at,
+            type_coerce(booked, tonnes()).label("booked_t"),
+            type_coerce(
+                sa.case(
+                    (disputes.c.settled_t.is_not(None), shipments.c.dispatched_t - booked),
+                    else_=0,
+                ),
+                tonnes(),
+            ).label("booked_slack_t"),
         )
         .select_from(
-            shipments.join(deals, deals.c.id == shipments.c.deal_id).join(
-                listings, listings.c.id == deals.c.listing_id
-            )
+            shipments.join(deals, deals.c.id == shipments.c.deal_id)
+            .join(listings, listings.c.id == deals.c.listing_id)
+            .outerjoin(disputes, disputes.c.shipment_id == shipments.c.id)
         )
         .where(*conds)
         .subquery("receipts")
@@ -123,7 +149,10 @@ def receipts(dialect: str, year: int | None = None) -> Subquery:
 
 def received_by_origin_month(dialect: str, year: int | None = None) -> Subquery:
     """Receipt tonnes per (origin site, material, year, month): the exchange's share of a
-    producer-month's 综合利用量, ready to join onto ``ledgers``."""
+    producer-month's 综合利用量, ready to join onto ``ledgers``; ``booked_t`` is the same
+    loads as the producer booked them out and ``booked_slack_t`` how much more it may have
+    booked (see :func:`receipts`), which its ledger's balance identity accounts for
+    (:mod:`market.ledger.rules`)."""
     r = receipts(dialect, year)
     return (
         sa.select(
@@ -132,6 +161,8 @@ def received_by_origin_month(dialect: str, year: int | None = None) -> Subquery:
             r.c.year,
             r.c.month,
             type_coerce(func.sum(r.c.received_t), tonnes()).label("received_t"),
+            type_coerce(func.sum(r.c.booked_t), tonnes()).label("booked_t"),
+            type_coerce(func.sum(r.c.booked_slack_t), tonnes()).label("booked_slack_t"),
         )
         .group_by(r.c.origin_site_id, r.c.material_code, r.c.year, r.c.month)
         .subquery("received")

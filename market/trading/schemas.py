@@ -252,3 +252,75 @@ class AuditTrailOut(Out):
     entity: AuditedEntity
     id: int
     events: list[AuditEventOut]
+
+
+# --- Transfer manifests and disputed receipts ------------------------------------------------
+
+
+class ManifestOut(Out):
+    """A hazardous-waste transfer manifest (危险废物转移联单) as its parties and regulators
+    see it: the parties and sites in full, the HW code, both weighbridges and their times."""
+
+    id: int
+    number: Annotated[str, Field(description="YYYY + province + city code + 6-digit serial")]
+    number_source: Annotated[Literal["platform", "producer"], Field(description="who numbered it")]
+    status: Annotated[Literal["open", "closed"], Field(description="closed by the receipt")]
+    shipment_id: int
+    deal_id: int
+    producer: DealPartyOut | None
+    producer_site: DealSiteOut | None
+    receiver: DealPartyOut | None
+    receiver_site: DealSiteOut | None
+    carrier: str
+    vehicle_plate: str
+    material_code: str
+    hw_code: str
+    dispatched_t: Decimal
+    dispatched_at: datetime
+    received_t: Decimal | None
+    received_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class ProposeSettlementIn(Body):
+    """A party's proposal of the tonnes that count for a disputed receipt."""
+
+    settled_t: Annotated[Tonnes, Field(description="at most the dispatched tonnes")]
+    note: Note = ""
+
+
+class AcceptSettlementIn(Body):
+    """Accept the other party's proposal; give its tonnes to be sure it did not change."""
+
+    settled_t: Tonnes | None = None
+
+
+class DecideSettlementIn(Body):
+    """A regulator's decision of the tonnes that count."""
+
+    settled_t: Annotated[Tonnes, Field(description="at most the dispatched tonnes")]
+    note: Note = ""
+
+
+class DisputeOut(Out):
+    """A disputed receipt: both weighbridges, what the deal was credited, the pending
+    proposal and, once settled, the tonnes that count and how."""
+
+    id: int
+    shipment_id: int
+    deal_id: int
+    status: Literal["open", "settled"]
+    dispatched_t: Decimal
+    received_t: Decimal | None
+    credited_t: Annotated[
+        Decimal, Field(description="credited at receipt: min(received, dispatched)")
+    ]
+    proposed_t: Decimal | None
+    proposed_by_org_id: int | None
+    proposed_at: datetime | None
+    settled_t: Decimal | None
+    method: Annotated[Literal["agreed", "regulator"] | None, Field(description="once settled")]
+    note: str
+    created_at: datetime
+    settled_at: datetime | None

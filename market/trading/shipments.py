@@ -12,6 +12,10 @@ tolerance if that is larger) is refused (422) rather than recorded. For a *dispu
 receipt the deal and the listing are credited with ``min(received_t, dispatched_t)``: the
 producer cannot have handed over more than it weighed out, and the buyer's heavier figure is
 the very thing in dispute; within the tolerance the receiver's tonnes count as they are.
+Hazardous loads get a transfer manifest (转移联单) at dispatch, numbered by the platform
+unless the producer quotes the national system's number, and closed by the receipt
+(:mod:`market.trading.manifests`); a disputed receipt opens a dispute that the parties or a
+regulator settle (:mod:`market.trading.disputes`).
 Dispatch and receipt times must lie between the deal's creation and now (each give or take
 :data:`CLOCK_SKEW`), so a load cannot be booked into a month before its deal existed.
 """
@@ -36,6 +40,7 @@ from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.core.settings import Settings
+from market.trading import disputes, manifests
 from market.trading.deals import readable_deal
 from market.trading.models import SHIPMENT_STATUSES, Deal, Shipment
 from market.trading.stock import deliver
@@ -90,12 +95,8 @@ async def record_shipment(
         raise Conflict(f"deal {deal_id} is {deal.status}; it takes no more shipments")
     material = await catalogue.get_material(session, deal.material_code)
     manifest = (data.manifest_no or "").strip() or None
-    if material.hazardous and manifest is None:
-        raise Invalid(
-            "manifest_no",
-            f"required for hazardous waste ({material.hazard_code or material.code}): "
-            "give the transfer manifest (转移联单) number",
-        )
+    if manifest is not None and not material.hazardous:
+        manifests.parse_number(manifest)  # the shape, at least (422 naming manifest_no)
     dispatched_at = data.dispatched_at or now
     _check_time("dispatched_at", dispatched_at, deal, now)
     in_transit = (
@@ -134,6 +135,8 @@ async def record_shipment(
         None,
         snapshot(shipment, SHIPMENT_FIELDS),
     )
+    if material.hazardous:
+        await manifests.issue(session, shipment, deal, material, manifest, actor)
     return shipment
 
 
@@ -237,7 +240,10 @@ async def receive(
     after = snapshot(shipment, ("status", "received_t", "received_at", "discrepancy_pct"))
     await record(session, "shipment", shipment_id, status, actor, {"status": "dispatched"}, after)
     credited = min(received_t, shipment.dispatched_t) if status == "disputed" else received_t
+    await manifests.close(session, shipment, actor, now)
     await _credit_deal(session, deal.id or 0, credited, actor, shipment_id, now)
+    if status == "disputed":
+        await disputes.open_dispute(session, shipment, deal, credited, actor)
     return shipment
 
 
