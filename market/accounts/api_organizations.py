@@ -18,7 +18,6 @@ from market.accounts.schemas import (
     MembershipOut,
     OrganizationDetailOut,
     OrganizationIn,
-    OrganizationOut,
     SiteIn,
     SiteOut,
 )
@@ -75,10 +74,10 @@ async def create_organization(
 )
 async def get_organization(
     org_id: FromPath[int], user: CurrentUser, db: Db
-) -> OrganizationDetailOut | OrganizationOut:
+) -> OrganizationDetailOut:
     org = await orgs.get_organization(db, org_id)
     if await membership_role(db, user, org_id) is None and not sees_everything(user):
-        return OrganizationOut.model_validate(_public(org))
+        return OrganizationDetailOut.model_validate(_public(org))
     members = [
         MemberOut.model_validate(
             {"user_id": u.id, "email": u.email, "display_name": u.display_name, "role": m.role}

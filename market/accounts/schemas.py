@@ -4,9 +4,9 @@ permits."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, SerializerFunctionWrapHandler, StringConstraints, model_serializer
 
 from market.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from market.core.schemas import Body, Email, Name, Out, Text
@@ -162,10 +162,28 @@ class MemberOut(Out):
     role: MemberRole
 
 
-class OrganizationDetailOut(OwnOrganizationOut):
-    """An organisation with its members, for its members and regulators."""
+class OrganizationDetailOut(OrganizationOut):
+    """An organisation as ``GET /organizations/{id}`` answers: its members and regulators also
+    get ``webhook_url`` and ``members``, which are left out (not null) for everyone else.
 
-    members: list[MemberOut]
+    One object with two optional fields, not ``oneOf`` the public and the full view: the full
+    view is a valid public view too, so a ``oneOf`` matches twice and strict clients refuse it.
+    """
+
+    webhook_url: Annotated[str | None, Field(description="members and regulators only")] = None
+    members: Annotated[
+        list[MemberOut], Field(default_factory=list, description="members and regulators only")
+    ]
+
+    @model_serializer(mode="wrap")
+    def _members_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in _MEMBERS_ONLY - self.model_fields_set:
+            data.pop(name, None)
+        return data
+
+
+_MEMBERS_ONLY = frozenset({"webhook_url", "members"})
 
 
 class MembershipOut(Out):
