@@ -46,19 +46,25 @@ class Supply:
         either suffices. A hazardous lot without a code accepts no permit, because nobody
         can check that the receiver is licensed for it.
         """
-        if not self.hazardous or not self.hazard_code:
-            return frozenset()
-        kinds: set[str] = set()
-        for token in self.hazard_code.replace(",", " ").split():
-            token = token.strip().upper()
-            if _HW_CATEGORY.fullmatch(token):
-                kinds.add(token)
-            elif m := _HW_WASTE_CODE.fullmatch(token):
-                kinds.add(token)
-                kinds.add(f"HW{m.group(1)}")
-            else:
-                kinds.add(token)
-        return frozenset(kinds)
+        return permit_kinds_of(self.hazard_code) if self.hazardous else frozenset()
+
+
+def permit_kinds_of(hazard_code: str | None) -> frozenset[str]:
+    """Permit kinds any one of which covers waste of ``hazard_code`` ("HW31", "900-052-31"
+    or both): the exact waste code and its HW category; none when there is no code."""
+    if not hazard_code:
+        return frozenset()
+    kinds: set[str] = set()
+    for token in hazard_code.replace(",", " ").split():
+        token = token.strip().upper()
+        if _HW_CATEGORY.fullmatch(token):
+            kinds.add(token)
+        elif m := _HW_WASTE_CODE.fullmatch(token):
+            kinds.add(token)
+            kinds.add(f"HW{m.group(1)}")
+        else:
+            kinds.add(token)
+    return frozenset(kinds)
 
 
 @dataclass(frozen=True)

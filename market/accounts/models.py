@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from market.core.columns import ts_column, utcnow
+from market.core.db import tonnes
 
 ORG_KINDS = ("producer", "consumer", "recycler", "carrier", "regulator")
 MEMBER_ROLES = ("admin", "member")
@@ -66,15 +68,25 @@ class Membership(SQLModel, table=True):
 
 
 class Permit(SQLModel, table=True):
-    """A hazardous-waste operating permit (危险废物经营许可证) of a given waste kind."""
+    """A hazardous-waste operating permit (危险废物经营许可证) of a given waste kind.
+
+    ``annual_capacity_t`` is the licensed yearly tonnage (经营规模, t/yr); deals count against
+    it per calendar year (:mod:`market.accounts.permit_use`). None: recorded without one.
+    """
 
     __tablename__ = "permits"
+    __table_args__ = (
+        CheckConstraint(
+            "annual_capacity_t IS NULL OR annual_capacity_t > 0", name="capacity_positive"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organizations.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=20)
     number: str = Field(default="", max_length=100)
-    valid_until: date
+    valid_until: date = Field(index=True)
+    annual_capacity_t: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
 
 
 class Site(SQLModel, table=True):

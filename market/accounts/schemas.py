@@ -4,12 +4,13 @@ permits."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, StringConstraints, model_serializer
 
 from market.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from market.core.schemas import Body, Email, Name, Out, Text
+from market.core.schemas import Body, Email, Name, Out, Text, Tonnes
 
 
 class RegisterIn(Body):
@@ -76,6 +77,13 @@ class PermitIn(Body):
     ]
     number: Annotated[str, Field(max_length=100)] = ""
     valid_until: date
+    annual_capacity_t: Annotated[
+        Tonnes | None,
+        Field(
+            description="licensed capacity (经营规模), tonnes per calendar year; the holder's "
+            "deals count against it (omit only when the licence states none)"
+        ),
+    ] = None
 
 
 class MiitIn(Body):
@@ -217,6 +225,21 @@ class PermitOut(Out):
     number: str
     valid_until: date
     valid: bool
+    annual_capacity_t: Decimal | None
+    taken_t: Annotated[
+        Decimal, Field(description="tonnes taken under the permit this calendar year (China)")
+    ]
+    remaining_t: Annotated[
+        Decimal | None, Field(description="capacity left this year; null: no capacity recorded")
+    ]
+
+
+class ExpiringPermitOut(PermitOut):
+    """A permit about to expire, with its holder (regulators' renewal list)."""
+
+    organization_id: int
+    organization_name: str
+    days_left: int
 
 
 class MiitOut(Out):

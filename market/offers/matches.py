@@ -4,23 +4,28 @@ listing is in :mod:`market.offers.compliance`).
 The pure matcher needs a spatial index of the open rows of one material. Building it costs
 a query over those rows, so each process keeps the index per material and side in a
 :class:`BookCache`, rebuilt when a cheap version query (count, latest change, tonnes taken)
-says the rows changed, or after ``ttl`` seconds (permits and the MIIT flag carry no
-timestamp). Requests then touch only the candidates the index returns.
+says the rows changed, or after ``ttl`` seconds (the MIIT flag carries no timestamp). For
+a hazardous or battery material the version also covers permits recorded and deals made
+(:func:`market.accounts.permit_use.version`), since those decide who may take the lot: the
+demands' permit kinds are the eligibility rule's own data (valid on China's date, capacity
+left this year), so the matcher proposes nothing :mod:`market.trading.eligibility` refuses.
+Requests then touch only the candidates the index returns.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from market.accounts import permit_use
 from market.accounts.access import member_org_ids, sees_everything
-from market.accounts.models import Organization, Permit, Site, User
+from market.accounts.models import Organization, Site, User
 from market.catalogue import service as catalogue
 from market.catalogue.models import Material
 from market.core import decimals as dec
@@ -49,18 +54,6 @@ def match_settings(settings: Settings) -> MatchSettings:
 
 
 # --- rows → matching's plain data ----------------------------------------------------
-
-
-async def _valid_permits(session: AsyncSession) -> dict[int, frozenset[str]]:
-    rows = (
-        await session.exec(
-            select(Permit.organization_id, Permit.kind).where(Permit.valid_until >= date.today())
-        )
-    ).all()
-    permits: dict[int, set[str]] = {}
-    for org_id, kind in rows:
-        permits.setdefault(org_id, set()).add(kind)
-    return {k: frozenset(v) for k, v in permits.items()}
 
 
 def to_supply(
@@ -104,7 +97,8 @@ async def _demand_objects(
         else stmt.where(col(Demand.status) == "open")
     )
     rows = (await session.exec(stmt)).all()
-    permits = await _valid_permits(session)
+    # The eligibility rule's own data: valid on China's date, with capacity left this year.
+    permits = await permit_use.usable_permit_kinds(session, datetime.now(UTC))
     preset_limits = {g.key: g.limits for g in await catalogue.matching_grades(session, material)}
     out = []
     for d, site, org in rows:
@@ -169,8 +163,13 @@ class BookCache:
                 )
             )
         ).one()
+        mat = await catalogue.get_material(session, material)
+        # Permits and deals decide who may take a hazardous or battery lot (capacity used up).
+        gated = await permit_use.version(session) if mat.hazardous or mat.battery else ()
         return await self._get(
-            ("demand", material), tuple(version), lambda: self._build_demands(session, material)
+            ("demand", material),
+            (*version, *gated),
+            lambda: self._build_demands(session, material),
         )
 
     async def supply_book(self, session: AsyncSession, material: str) -> SupplyBook:

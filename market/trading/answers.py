@@ -41,6 +41,7 @@ from market.trading.deals import (
     quantity_of,
     refuse_if_tendered,
 )
+from market.trading.eligibility import Take, check_eligible
 from market.trading.models import Bid, Deal
 from market.trading.parties import Buyer
 
@@ -98,7 +99,7 @@ async def accept(
         delivery_until=bid.delivery_until,
         extra={"source": "counter" if bid.parent_id else "bid", "bid_id": bid.id},
     )
-    deal = await create_deal(session, actor, listing, _buyer_of(bid), terms, bid_id=bid.id)
+    deal = await create_deal(session, actor, listing, _buyer_of(bid), terms, bid_id=bid.id, at=now)
     return bid, deal
 
 
@@ -182,6 +183,8 @@ async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterI
     delivery_from = data.delivery_from or bid.delivery_from
     delivery_until = data.delivery_until or bid.delivery_until
     check_window(delivery_from, delivery_until, "delivery_from", "delivery_until")
+    take = Take(qty.total_t, qty.tonnes_per_month, qty.term_months, delivery_from)
+    await check_eligible(session, bid.buyer_org_id, listing, take, now)
     responder = _responder(bid)
     actor = Actor(user.id, responder)
     await claim(session, bid, "countered", actor, "countered", now)

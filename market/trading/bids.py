@@ -27,6 +27,7 @@ from market.core.db import metadata
 from market.core.errors import Conflict, Invalid, NotFound
 from market.offers.common import check_window
 from market.trading.deals import open_tender, quantity_of, tradable_listing
+from market.trading.eligibility import Take, check_eligible
 from market.trading.models import BID_STATUSES, Bid, Tender
 from market.trading.parties import resolve_buyer
 
@@ -104,6 +105,8 @@ async def place_bid(
     qty = quantity_of(listing, data.quantity_t, data.tonnes_per_month, data.term_months)
     check_window(data.delivery_from, data.delivery_until, "delivery_from", "delivery_until")
     check_expiry(data.expires_at, now)
+    take = Take(qty.total_t, qty.tonnes_per_month, qty.term_months, data.delivery_from)
+    await check_eligible(session, buyer.org_id, listing, take, now)
     check_available(listing.available_t, qty.total_t, listing.id)
     tender = await open_tender(session, listing_id)
     if tender is not None and tender.closes_at <= now:

@@ -24,6 +24,7 @@ from market.core.audit import Actor, record, snapshot
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.listings import listing_to_trade
 from market.offers.models import Listing
+from market.trading.eligibility import Take, check_eligible
 from market.trading.models import DEAL_STATUSES, Deal, Shipment, Tender
 from market.trading.parties import Buyer
 from market.trading.stock import release, reserve
@@ -153,8 +154,13 @@ async def create_deal(
     *,
     bid_id: int | None = None,
     tender_id: int | None = None,
+    at: datetime | None = None,
 ) -> Deal:
-    """Reserve the tonnes (409 if they are gone) and record the deal, both audited."""
+    """Check the buyer may take the lot (:mod:`market.trading.eligibility`, 403/409), reserve
+    the tonnes (409 if they are gone) and record the deal, both audited."""
+    q = terms.quantity
+    take = Take(q.total_t, q.tonnes_per_month, q.term_months, terms.delivery_from)
+    await check_eligible(session, buyer.org_id, listing, take, at)
     source = terms.extra.get("source", "deal")
     await reserve(session, listing, terms.quantity.total_t, actor, source)
     deal = Deal(

@@ -33,6 +33,7 @@ from market.trading.deals import (
     create_deal,
     open_tender,
 )
+from market.trading.eligibility import Take, refusal
 from market.trading.models import Bid, Deal, Tender
 from market.trading.parties import Buyer
 
@@ -169,6 +170,7 @@ async def _award(
             and bid.expires_at >= tender.closes_at
             and listing.status == "open"
             and bid.quantity_t <= listing.available_t
+            and await _eligible(session, bid, listing, now)
         )
         status = "accepted" if wins else "lost"
         await session.exec(
@@ -189,9 +191,28 @@ async def _award(
             )
             buyer = Buyer(bid.buyer_org_id, bid.buyer_site_id, bid.demand_id, bid.use)
             deal = await create_deal(
-                session, SYSTEM, listing, buyer, terms, bid_id=bid.id, tender_id=tender.id
+                session, SYSTEM, listing, buyer, terms, bid_id=bid.id, tender_id=tender.id, at=now
             )
     return deal
+
+
+async def _eligible(session: AsyncSession, bid: Bid, listing: Listing, now: datetime) -> bool:
+    """Whether the bidder may still take the lot at the close (a permit may have expired or
+    its capacity been used since the bid); an ineligible bid loses and the next best wins.
+    The refusal is kept in the audit trail."""
+    take = Take(bid.quantity_t, bid.tonnes_per_month, bid.term_months, bid.delivery_from)
+    why = await refusal(session, bid.buyer_org_id, listing, take, now)
+    if why is not None:
+        await record(
+            session,
+            "bid",
+            bid.id,
+            "ineligible",
+            SYSTEM,
+            None,
+            {"rule": why.rule, "detail": why.detail},
+        )
+    return why is None
 
 
 async def close_due_tenders(session: AsyncSession, now: datetime | None = None) -> list[int]:

@@ -194,3 +194,26 @@ async def make_due(settings: Settings, tender_id: int) -> None:
             session.add(bid)
 
     await in_db(settings, work)
+
+
+async def grant_permit(
+    settings: Settings,
+    org_id: int,
+    kind: str,
+    *,
+    valid_days: int = 365,
+    annual_capacity_t: Any = None,
+) -> None:
+    """Record a hazardous-waste permit behind the API's back (the API takes a regulator)."""
+    from decimal import Decimal
+
+    from market.accounts.models import Permit
+
+    async def work(session: AsyncSession) -> None:
+        capacity = None if annual_capacity_t is None else Decimal(str(annual_capacity_t))
+        until = (datetime.now(UTC) + timedelta(days=valid_days)).date()
+        session.add(
+            Permit(organization_id=org_id, kind=kind, valid_until=until, annual_capacity_t=capacity)
+        )
+
+    await in_db(settings, work)

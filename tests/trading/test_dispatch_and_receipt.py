@@ -9,7 +9,16 @@ import pytest
 
 from market.trading.shipments import flag_overdue
 from tests.conftest import Actors, assert_problem
-from tests.trading.helpers import Market, Party, ago, in_, in_db, make_regulator, update_row
+from tests.trading.helpers import (
+    Market,
+    Party,
+    ago,
+    grant_permit,
+    in_,
+    in_db,
+    make_regulator,
+    update_row,
+)
 
 
 @pytest.fixture
@@ -115,8 +124,11 @@ async def test_shipment_bad_input(market: Market, settings: Any) -> None:
     assert_problem(await market.get("/shipments?status=lost", buyer), 422, "status", "dispatched")
 
 
-async def test_hazardous_waste_needs_a_manifest_number(market: Market) -> None:
-    seller, _buyer, deal = await _deal(market, material_code="waste_mineral_oil")
+async def test_hazardous_waste_needs_a_manifest_number(market: Market, settings: Any) -> None:
+    seller, buyer = await market.seller(), await market.buyer()
+    await grant_permit(settings, buyer.org_id, "HW08")
+    lot = await market.listing(seller, quantity_t="100", material_code="waste_mineral_oil")
+    deal = await market.ok_buy(lot["id"], buyer, quantity_t="100")
     # The platform numbers the transfer manifest (转移联单) itself; free text is refused.
     for text in ("ABC", "HB4208-2026-000123"):
         r = await market.ship(deal["id"], seller, manifest_no=text)
