@@ -178,7 +178,7 @@ def check_balance(ctx: LedgerContext, e: LedgerEntry) -> list[tuple[str, str]]:
     difference = t["generated_t"] - accounted
     tolerance = balance_tolerance(ctx.settings, received)
     slack = ctx.booked_slack.get(e.key, Decimal(0))
-    if not -tolerance <= difference <= tolerance + slack:
+    if not balances(ctx.settings, t, received, slack):
         errors.append(
             (
                 "balance",
@@ -204,6 +204,16 @@ def balance_rhs(t: Mapping[str, Decimal], received: Decimal) -> Decimal:
         + (t["disposed_t"] - t["disposed_from_stockpile_t"])
         + t["dumped_t"]
     )
+
+
+def balances(
+    settings: Settings, t: Mapping[str, Decimal], booked: Decimal, slack: Decimal = Decimal(0)
+) -> bool:
+    """Whether the identity holds with the month's exchange loads at ``booked`` tonnes, give
+    or take the tolerance, or up to ``slack`` more (settled loads booked at their dispatch)."""
+    difference = t["generated_t"] - balance_rhs(t, booked)
+    tolerance = balance_tolerance(settings, booked)
+    return -tolerance <= difference <= tolerance + slack
 
 
 def balance_tolerance(settings: Settings, received: Decimal) -> Decimal:

@@ -19,9 +19,9 @@ from market.accounts.models import User
 from market.core import decimals as dec
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES, Ledger
-from market.ledger.rules import balance_rhs, balance_tolerance, check_filter, month_label
+from market.ledger.rules import balance_rhs, balances, check_filter, month_label
 from market.ledger.schemas import LedgerOut
-from market.ledger.service import received_for
+from market.ledger.service import booked_for, received_for
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,19 @@ class LedgerFilter:
         check_filter(self.year, self.month)
 
 
-def ledger_view(led: Ledger, received: Decimal, settings: Settings) -> LedgerOut:
-    """A ledger with its exchange receipts, utilisation and whether it balances now."""
+def ledger_view(
+    led: Ledger,
+    received: Decimal,
+    settings: Settings,
+    booked: Decimal | None = None,
+    slack: Decimal = Decimal(0),
+) -> LedgerOut:
+    """A ledger with its exchange receipts, utilisation and whether it balances now (by the
+    write-time rule: exchange loads as the producer booked them, see market.ledger.rules)."""
     t = {name: getattr(led, name) for name in LEDGER_TONNES}
     utilised = t["used_inhouse_t"] + t["shipped_outside_exchange_t"] + received
-    difference = t["generated_t"] - balance_rhs(t, received)
+    booked = received if booked is None else booked
+    difference = t["generated_t"] - balance_rhs(t, booked)
     return LedgerOut.model_validate(
         {
             "id": led.id,
@@ -53,7 +61,7 @@ def ledger_view(led: Ledger, received: Decimal, settings: Settings) -> LedgerOut
             "exchange_received_t": dec.t(received),
             "utilised_t": dec.t(utilised),
             "balance_difference_t": dec.t(difference),
-            "balanced": abs(difference) <= balance_tolerance(settings, received)
+            "balanced": balances(settings, t, booked, slack)
             and t["utilised_from_stockpile_t"] <= utilised,
             "note": led.note,
             "reported_by_user_id": led.reported_by_user_id,
@@ -67,14 +75,13 @@ async def ledger_views(
     session: AsyncSession, ledgers: Sequence[Ledger], settings: Settings
 ) -> list[LedgerOut]:
     """Views of many ledgers with one query for their receipts."""
-    received = await received_for(
-        session, [(x.site_id, x.material_code, x.year, x.month) for x in ledgers]
-    )
+    keys = [(x.site_id, x.material_code, x.year, x.month) for x in ledgers]
+    received = await received_for(session, keys)
+    booked, slack = await booked_for(session, keys)
+    zero = Decimal(0)
     return [
-        ledger_view(
-            x, received.get((x.site_id, x.material_code, x.year, x.month), Decimal(0)), settings
-        )
-        for x in ledgers
+        ledger_view(x, received.get(k, zero), settings, booked.get(k, zero), slack.get(k, zero))
+        for x, k in zip(ledgers, keys, strict=True)
     ]
 
 

@@ -30,6 +30,8 @@ async def test_a_load_out_as_100_t_and_in_as_97_t_balances_generated_100(
     honest = ledger_body(seller.site["id"], "fly_ash", this_month(), generated_t="100")
     r = await client.post(URL, headers=seller.headers, json=honest)
     assert r.status_code in (200, 201), r.text
+    assert r.json()["balanced"] is True and r.json()["balance_difference_t"] == "0.000"
+    assert r.json()["exchange_received_t"] == "97.000", "utilisation counts what arrived"
     # Counting the load twice (also as in-house use) is still refused.
     twice = {**honest, "used_inhouse_t": "100", "generated_t": "100"}
     assert_problem(await client.post(URL, headers=seller.headers, json=twice), 422, "balance")
@@ -43,6 +45,9 @@ async def test_a_load_out_as_100_t_and_in_as_97_t_balances_generated_100(
         body = {**honest, "generated_t": generated}
         r = await client.post(URL, headers=seller.headers, json=body)
         assert r.status_code in (200, 201), (generated, r.text)
+        assert r.json()["balanced"] is True and r.json()["exchange_received_t"] == "98.000"
+    listed = (await client.get(URL, headers=seller.headers)).json()["items"]
+    assert [x["balanced"] for x in listed] == [True]
     # Beyond both (and the tolerance) it does not balance.
     for generated in ("110", "90"):
         body = {**honest, "generated_t": generated}
