@@ -28,6 +28,7 @@ from market.accounts.models import Site, User
 from market.catalogue.models import Material
 from market.core.errors import Forbidden, Problem
 from market.core.settings import Settings
+from market.ledger.bulk import write_entries
 from market.ledger.models import LEDGER_TONNES, Ledger
 from market.ledger.rules import (
     Key,
@@ -115,8 +116,15 @@ async def booked_for(
 
 
 async def load_context(
-    session: AsyncSession, actor: User | None, entries: Sequence[LedgerEntry], settings: Settings
+    session: AsyncSession,
+    actor: User | None,
+    entries: Sequence[LedgerEntry],
+    settings: Settings,
+    *,
+    with_existing: bool = True,
 ) -> LedgerContext:
+    """What the checks need for these entries. ``with_existing=False`` leaves out the
+    ledgers already stored (a bulk import finds their ids itself: :mod:`market.ledger.bulk`)."""
     site_ids = {e.site_id for e in entries}
     sites = {
         s.id: s
@@ -125,7 +133,7 @@ async def load_context(
     }
     keys = [e.key for e in entries]
     existing: dict[Key, Ledger] = {}
-    if site_ids:
+    if site_ids and with_existing:
         stmt = select(Ledger).where(Ledger.site_id.in_(site_ids))  # type: ignore[attr-defined]
         wanted = set(keys)
         for led in (await session.exec(stmt)).all():
@@ -226,7 +234,7 @@ async def import_entries(
     so a large file does not hold up the worker's other requests.
     """
     entries = [r for _, r in rows if isinstance(r, LedgerEntry)]
-    ctx = await load_context(session, actor, entries, settings)
+    ctx = await load_context(session, actor, entries, settings, with_existing=False)
     errors: list[dict[str, str]] = []
     error_count = 0
     bad_rows: set[int] = set()
@@ -261,13 +269,5 @@ async def import_entries(
             f"{len(bad_rows)} of {len(rows)} rows are invalid; nothing was imported{listed}",
             errors=errors,
         )
-    created = 0
-    for i, entry in enumerate(entries, start=1):
-        ledger, is_new = _apply(ctx, actor, entry)
-        created += is_new
-        session.add(ledger)
-        if i % CHUNK == 0:
-            await session.flush()
-            await asyncio.sleep(0)
-    await session.flush()
+    created = await write_entries(session, ctx, actor, entries)
     return ImportResult(rows=len(entries), created=created, replaced=len(entries) - created)
