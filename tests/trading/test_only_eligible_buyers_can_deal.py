@@ -283,3 +283,17 @@ async def test_a_monthly_contract_counts_in_the_years_its_months_fall_in(
     assert deal["quantity_t"] == "120.000"
     # The next contract from the same July finds 40 t left in each year.
     assert_problem(await market.buy(wanted["id"], buyer, **july), 409, "40.000 t")
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_accepting_a_monthly_contract_is_refused_once_the_buyer_is_ineligible(
+    market: Market, settings: Any, case: str
+) -> None:
+    seller = await market.seller()
+    wanted = await lot(market, seller, case, cadence="monthly", quantity_t="1200")
+    buyer = await eligible_buyer(market, settings, case)
+    standing = {"quantity_t": None, "tonnes_per_month": "60", "term_months": 2}
+    offer = await market.ok_bid(wanted["id"], buyer, **standing)
+    await spoil(market, settings, seller, buyer, offer["id"], case)
+    refused(await market.act(offer["id"], "accept", seller), case)
+    assert await reserved(market, seller, wanted["id"]) == "0.000"
