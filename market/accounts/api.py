@@ -56,6 +56,7 @@ async def register(
 ) -> UserOut:
     checks = throttle.register_checks(settings, client_address(request))
     await throttle.check(db, checks)
+    await db.commit()  # only a read so far: no lock held while the password is hashed
     try:
         user = await accounts.create_user(db, data.email, data.password, data.display_name)
     except Conflict:

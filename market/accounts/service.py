@@ -35,18 +35,15 @@ async def create_user(
         raise Invalid("role", f"must be one of {', '.join(USER_ROLES)}")
     email = normalise_email(email)
     check_password(password, email)
+    # Hashed before the first query, so no transaction is waiting on it (see login).
+    password_hash = await hash_password(password)
     existing = await session.exec(select(User.id).where(User.email == email))
     if existing.first() is not None:
         raise Conflict(
             f"a user with e-mail {email} already exists",
             errors=[{"field": "email", "reason": "already registered"}],
         )
-    user = User(
-        email=email,
-        password_hash=await hash_password(password),
-        display_name=display_name,
-        role=role,
-    )
+    user = User(email=email, password_hash=password_hash, display_name=display_name, role=role)
     session.add(user)
     await session.flush()
     return user
@@ -59,13 +56,19 @@ async def login(
 
     Raises TooManyAttempts (429) while the e-mail or the client is over its failure limit.
     A failure is counted in ``session``: the caller must commit it before the 401 goes out.
+
+    The reads so far are committed (nothing was written) before the slow verify: on SQLite
+    every transaction holds the write lock from its first statement (``BEGIN IMMEDIATE``,
+    :mod:`market.core.db`), and every other request, ``/health`` included, would queue
+    behind a fifth of a second of argon2 per login. The writes start a new transaction.
     """
     email = normalise_email(email)
     checks = throttle.login_checks(settings, email, client)
     await throttle.check(session, checks)
     user = (await session.exec(select(User).where(User.email == email))).first()
-    usable = user is not None and user.active
-    ok = await verify_password(user.password_hash if usable and user else None, password)
+    password_hash = user.password_hash if user is not None and user.active else None
+    await session.commit()
+    ok = await verify_password(password_hash, password)
     if not ok or user is None:
         await throttle.record(session, checks)
         raise Unauthorized(WRONG_LOGIN)

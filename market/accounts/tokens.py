@@ -63,6 +63,7 @@ async def change_password(
     """
     checks = throttle.login_checks(settings, user.email, client)
     await throttle.check(session, checks)
+    await session.commit()  # only reads so far; no lock held while hashing (service.login)
     if not await verify_password(user.password_hash, old):
         await throttle.record(session, checks)
         raise Invalid("old_password", "is not the current password")

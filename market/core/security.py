@@ -1,8 +1,11 @@
 """Passwords (argon2id) and bearer tokens (random, stored as SHA-256).
 
-argon2 is deliberately slow (about 0.2 s and 64 MiB a hash at its defaults), so hashing and
-verifying run in a worker thread: on the event loop, eight concurrent logins stalled every
-other request of the worker for seconds. argon2-cffi releases the GIL while it works.
+argon2 is deliberately slow (about 0.2 s and 64 MiB a hash at its defaults, four lanes), so
+hashing and verifying run in worker threads: on the event loop, eight concurrent logins
+stalled every other request of the worker for seconds. argon2-cffi releases the GIL while it
+works. The threads are a pool of their own, one fewer than the CPUs (at least one): eight
+hashes at once in the loop's default executor starved the event loop of CPU instead (a 1.2 s
+``/health`` on two cores); queued logins wait a little longer, everything else does not.
 
 Tests swap ``_hasher`` for a cheap one; every function here reads the module attribute at
 call time, so the swap reaches them (the dummy hash too, built lazily from the current hasher).
@@ -12,12 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+T = TypeVar("T")
 
 #: A hash of a random password per hasher, verified when the e-mail is unknown so that a
 #: failed login costs the same whether or not the account exists (no timing enumeration).
@@ -35,18 +44,34 @@ def verify_password_sync(password_hash: str, password: str) -> bool:
         return False
 
 
+#: Password work only; per process, made on first use (a fork must not inherit threads).
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        workers = max(1, (os.cpu_count() or 2) - 1)
+        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+    return _pool
+
+
+async def _off_loop(fn: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_executor(), fn)
+
+
 async def hash_password(password: str) -> str:
     """argon2id hash of ``password``, computed off the event loop."""
-    return await asyncio.to_thread(hash_password_sync, password)
+    return await _off_loop(partial(hash_password_sync, password))
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
     """True if ``password`` matches; ``None`` (unknown user) verifies against a dummy hash
     with the same parameters and always answers False, taking as long as a real check."""
     if password_hash is None:
-        await asyncio.to_thread(_verify_dummy, password)
+        await _off_loop(partial(_verify_dummy, password))
         return False
-    return await asyncio.to_thread(verify_password_sync, password_hash, password)
+    return await _off_loop(partial(verify_password_sync, password_hash, password))
 
 
 def _verify_dummy(password: str) -> None:
