@@ -57,3 +57,15 @@ def test_upgrade_creates_the_sqlite_folder(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'not' / 'yet' / 'there.sqlite3'}"
     upgrade(url)
     assert (tmp_path / "not" / "yet" / "there.sqlite3").is_file()
+
+
+def test_migrations_are_one_line() -> None:
+    """One head, each revision after the one before: branches merged by whoever adds them."""
+    from alembic.script import ScriptDirectory
+
+    from market.core.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    assert script.get_heads() == [script.get_current_head()]
+    revisions = [r.revision for r in script.walk_revisions("base", "heads")]
+    assert revisions == sorted(revisions, reverse=True), revisions

@@ -1,7 +1,7 @@
 """Login limits: failed attempts per key and window, shared by every worker (issue #11).
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 15:40:00.000000
 
 ``key`` is a SHA-256 hex digest (scope and e-mail or client address), ``window_start`` whole
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
