@@ -7,11 +7,12 @@ SQL arithmetic (``quantity - reserved``) stays exact on both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
@@ -34,6 +35,11 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
+
+#: asyncpg's own limit runs this much past PostgreSQL's statement_timeout, so that a slow
+#: statement is cancelled by the server (a clean error, the connection kept) and only a
+#: server that stopped answering trips the client's limit.
+STALLED_SERVER_GRACE_SECONDS = 1.0
 
 #: JSON on SQLite, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -99,14 +105,19 @@ def yuan() -> ScaledDecimal:
     return ScaledDecimal(2)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event start transactions (see _sqlite_begin), not the driver.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    """The connect hook: foreign keys, WAL, and how long a writer waits for the lock."""
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event start transactions (see _sqlite_begin), not the driver.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+        cur.close()
+
+    return on_connect
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -130,23 +141,43 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
-    """Create the async engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """Create the async engine with the fault limits of ``settings`` (README "Configuration").
+
+    SQLite gets foreign keys, WAL and its busy timeout. PostgreSQL gets a connect timeout
+    (asyncpg's default is 60 s), a server-side ``statement_timeout`` and a client-side
+    ``command_timeout`` one second longer (the server cancels a slow statement itself and
+    keeps the connection; the client's limit is for a server that stopped answering), a
+    pool timeout, and a ping on checkout so that connections broken while the server was
+    away are replaced without a restart.
+    """
     if settings.is_sqlite:
         ensure_sqlite_dir(settings.database_url)
         # A small pool: opening a SQLite connection (thread + PRAGMAs) costs about five times
         # the work of a simple request, measured in bench/bench_server.py.
         engine = create_async_engine(
-            settings.database_url, echo=settings.log_sql, pool_size=5, max_overflow=5
+            settings.database_url,
+            echo=settings.log_sql,
+            pool_size=5,
+            max_overflow=5,
+            pool_timeout=settings.database_pool_timeout_seconds,
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy_ms = round(settings.database_busy_timeout_seconds * 1000)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    statement = settings.database_statement_timeout_seconds
     return create_async_engine(
         settings.database_url,
         echo=settings.log_sql,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
+        pool_timeout=settings.database_pool_timeout_seconds,
+        connect_args={
+            "timeout": settings.database_connect_timeout_seconds,
+            "command_timeout": statement + STALLED_SERVER_GRACE_SECONDS,
+            "server_settings": {"statement_timeout": str(max(1, round(statement * 1000)))},
+        },
     )
 
 
@@ -154,13 +185,45 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-@asynccontextmanager
-async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit when the block finishes, roll back on any exception."""
-    async with factory() as session:
+class _Transaction(AbstractAsyncContextManager[AsyncSession]):
+    """See :func:`transaction`."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session = factory()
+
+    async def __aenter__(self) -> AsyncSession:
+        return self._session
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
         try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+            if exc is None:
+                try:
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+
+
+def transaction(
+    factory: async_sessionmaker[AsyncSession],
+) -> AbstractAsyncContextManager[AsyncSession]:
+    """One unit of work: commit when the block finishes, roll back on any exception.
+
+    A class, not an ``@asynccontextmanager`` generator: a request dependency that holds this
+    open (``provide_db``) is itself a generator, and when Litestar leaves it to the garbage
+    collector (a dependency failing during resolution, as every one does while the database
+    is away) asyncio closed both generators at once in separate tasks; the inner one was
+    then "already running" and the log filled with ``RuntimeError: aclose(): asynchronous
+    generator is already running``.
+    """
+    return _Transaction(factory)

@@ -50,6 +50,8 @@ class ProblemDetails(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+    #: Further field errors not listed (a 422 lists at most 100).
+    errors_omitted: int | None = None
 
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:

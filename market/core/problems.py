@@ -3,7 +3,10 @@
 Services raise :mod:`market.core.errors` (domain errors, no HTTP); this module is the one map
 that turns those, Litestar's own HTTP and validation errors, and database integrity errors to
 ``application/problem+json``. Validation failures are 422 with an ``errors`` list naming
-each field and the reason, so a client can put the message next to the right input.
+each field and the reason, so a client can put the message next to the right input (at most
+:data:`MAX_LISTED_ERRORS` of them, and ``errors_omitted`` counting the rest). A database that is
+away or stalled is 503 with ``Retry-After`` and one log line, never a 500 with a traceback
+(:mod:`market.core.db_faults` says which exceptions mean that).
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from sqlalchemy.exc import (
     OperationalError,
     StatementError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from market.core.db_faults import (
+    RAW_DRIVER_ERRORS,
+    RETRY_AFTER_SECONDS,
+    database_unavailable,
+    one_line,
+)
 from market.core.errors import Problem
 
 log = logging.getLogger(__name__)
@@ -47,9 +57,20 @@ _TITLES = {
 #: Litestar reports a missing query/path/header parameter as a bare 400 with this text.
 _MISSING = re.compile(r"Missing required (?:\w+ )?parameter '([^']+)'")
 
+#: A 422 lists this many field errors and counts the rest: 300,000 invalid spec values once
+#: made a 34 MB answer.
+MAX_LISTED_ERRORS = 100
+
+#: Frames of Litestar's body parsing: a UnicodeDecodeError from there is the client's bytes.
+_BODY_PARSING_MODULES = ("litestar.connection", "litestar.serialization", "litestar._kwargs")
+
 
 def problem_response(
-    status: int, detail: str, errors: list[dict[str, str]] | None = None, **extra: Any
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -60,23 +81,26 @@ def problem_response(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
+    elif status == 503:  # temporary by definition (a database away, health's too): say when
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
+def _validation_errors(exc: ValidationException) -> tuple[list[dict[str, str]], int]:
+    """The first :data:`MAX_LISTED_ERRORS` field errors, and how many more there were."""
     errors: list[dict[str, str]] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
-    for item in extra:
-        if not isinstance(item, dict):
-            continue
+    items = [item for item in extra if isinstance(item, dict)]
+    for item in items[:MAX_LISTED_ERRORS]:
         reason = str(item.get("message", "invalid value"))
         reason = reason.removeprefix("Value error, ")
         field = str(item.get("key") or item.get("source") or "body")
         if field == "data" and reason == "'data'":
             field, reason = "body", "a JSON body is required"
         errors.append({"field": field, "reason": reason})
-    return errors
+    return errors, len(items) - len(errors)
 
 
 def handle_problem(_: Request[Any, Any, Any], exc: Problem) -> Response[dict[str, Any]]:
@@ -86,7 +110,7 @@ def handle_problem(_: Request[Any, Any, Any], exc: Problem) -> Response[dict[str
 def handle_validation(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
-    errors = _validation_errors(exc)
+    errors, omitted = _validation_errors(exc)
     missing = _MISSING.search(str(exc.detail))
     if not errors and missing:
         errors = [{"field": missing.group(1), "reason": "is required"}]
@@ -94,7 +118,10 @@ def handle_validation(
         # A body that is not JSON, or not the right JSON shape at all.
         return problem_response(400, str(exc.detail))
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-    return problem_response(422, detail, errors)
+    if not omitted:
+        return problem_response(422, detail, errors)
+    detail += f"; and {omitted} more errors"
+    return problem_response(422, detail, errors, errors_omitted=omitted)
 
 
 def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
@@ -126,7 +153,7 @@ def handle_dbapi(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[d
         return handle_out_of_range(request, exc)
     if "0x00" in text or "invalid byte sequence" in text:
         return problem_response(422, "text in the request contains a NUL character")
-    return handle_unexpected(request, exc)
+    return handle_db_unavailable(request, exc)
 
 
 def handle_statement(
@@ -136,21 +163,52 @@ def handle_statement(
     quantity with too many decimals): the request is wrong."""
     if isinstance(exc.orig, OverflowError | ValueError):
         return problem_response(422, f"a value in the request cannot be stored: {exc.orig}")
-    return handle_unexpected(request, exc)
+    return handle_db_unavailable(request, exc)
 
 
 def handle_recursion(_: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
     return problem_response(400, "the JSON body is nested too deeply")
 
 
-def handle_db_unavailable(
-    _: Request[Any, Any, Any], exc: OperationalError
+def handle_undecodable(
+    request: Request[Any, Any, Any], exc: UnicodeDecodeError
 ) -> Response[dict[str, Any]]:
-    log.error("database operational error: %s", exc.orig)
+    """Bytes in a JSON body that are not UTF-8 (msgspec raises this, not a decode error)."""
+    if not _raised_in(exc, _BODY_PARSING_MODULES):
+        return handle_unexpected(request, exc)
+    return problem_response(
+        400,
+        f"the request body is not valid UTF-8 (byte {exc.start}: {exc.reason}); JSON must be UTF-8",
+    )
+
+
+def _raised_in(exc: BaseException, modules: tuple[str, ...]) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(modules):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def handle_db_unavailable(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    """The database is away, stalled or out of connections: 503 with Retry-After.
+
+    One warning line per failed request (no traceback: while the server is down every
+    request fails the same way, and stacks buried the log); anything else reaching here
+    (an OSError that did not come from the database driver) is a bug and keeps its stack.
+    """
+    if not database_unavailable(exc):
+        return handle_unexpected(request, exc)
+    log.warning("database unavailable: %s %s: %s", request.method, request.url.path, one_line(exc))
     return problem_response(503, "the database is unavailable or busy; try again shortly")
 
 
-def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, ExceptionGroup) and database_unavailable(exc):
+        return handle_db_unavailable(request, exc)  # dependencies resolved in a task group
     log.exception("unhandled error", exc_info=exc)
     return problem_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged")
 
@@ -165,7 +223,15 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     OperationalError: handle_db_unavailable,
     DBAPIError: handle_dbapi,
     StatementError: handle_statement,
+    PoolTimeoutError: handle_db_unavailable,
+    # Raised unwrapped by asyncpg's connect or a stalled statement; TimeoutError (and so
+    # asyncio.TimeoutError) and ConnectionRefusedError are OSErrors, listed for the reader.
+    OSError: handle_db_unavailable,
+    TimeoutError: handle_db_unavailable,
+    ConnectionRefusedError: handle_db_unavailable,
+    **dict.fromkeys(RAW_DRIVER_ERRORS, handle_db_unavailable),
     RecursionError: handle_recursion,
+    UnicodeDecodeError: handle_undecodable,
     Exception: handle_unexpected,
 }
 

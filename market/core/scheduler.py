@@ -23,6 +23,8 @@ from typing import Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from market.core.db_faults import database_unavailable, one_line
+
 log = logging.getLogger(__name__)
 
 Factory = async_sessionmaker[AsyncSession]
@@ -49,8 +51,16 @@ async def run_once(job: Job, factory: Factory) -> bool:
     the next run tries again. Cancellation passes through."""
     try:
         await job.run(factory)
-    except Exception:
-        log.exception("background job %r failed; it runs again in %s s", job.name, job.interval)
+    except Exception as exc:
+        if database_unavailable(exc):  # one line per run while the database is away, no stack
+            log.warning(
+                "background job %r: database unavailable (%s); it runs again in %s s",
+                job.name,
+                one_line(exc),
+                job.interval,
+            )
+        else:
+            log.exception("background job %r failed; it runs again in %s s", job.name, job.interval)
         return False
     return True
 

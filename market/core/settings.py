@@ -53,6 +53,7 @@ def _random_secret() -> str:
 # Finite and ≥ 0; seconds are floats (asyncio sleeps), rates and factors exact Decimals.
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 NonNegativeSeconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveSeconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class Settings(BaseSettings):
@@ -67,6 +68,15 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default_factory=default_database_url, repr=False)
     env: Literal["development", "production", "test"] = "development"
+    #: Database fault limits (market.core.db): a server that is away or stalled answers 503
+    #: after these, never a request hanging for the driver's 60 s default. Connect covers TCP
+    #: and authentication; the statement timeout is PostgreSQL's statement_timeout (the client
+    #: gives up one second later on a server that stopped answering); the pool timeout is the
+    #: wait for a free connection; SQLite's busy timeout is a writer's wait for the lock.
+    database_connect_timeout_seconds: PositiveSeconds = 5.0
+    database_statement_timeout_seconds: PositiveSeconds = 15.0
+    database_pool_timeout_seconds: PositiveSeconds = 10.0
+    database_busy_timeout_seconds: PositiveSeconds = 5.0
     #: Freight rate for delivered-cost matching, CNY per tonne-km (DOMAIN §4: 0.3–0.6, unconfirmed).
     freight_cny_per_t_km: NonNegativeDecimal = Decimal("0.45")
     #: Road distance ≈ geodesic × circuity when no routing server is configured.
