@@ -10,9 +10,10 @@ straight to the cell. Parsing problems and domain checks are collected for every
 anything is written; :func:`market.ledger.service.import_entries` then writes all or none.
 
 **Never on the event loop.** Reading and parsing (:func:`parse_file`) are pure and run in a
-worker thread under the limits of :mod:`market.ledger.reading`; the checks and writes that
-follow yield to the loop between chunks, so other requests (``/health`` among them) keep
-being answered while a large file goes in.
+worker thread under the limits of :mod:`market.ledger.reading`, before the request's first
+query (on SQLite a transaction holds the write lock, which every other request waits for);
+the checks and writes that follow yield to the loop between chunks, so other requests
+(``/health`` among them) keep being answered while a large file goes in.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -45,10 +47,19 @@ from market.ledger.reading import (
 from market.ledger.rules import LedgerEntry
 from market.ledger.service import ImportResult, import_entries, material_names
 
-__all__ = ["XLSX_MEDIA_TYPE", "count_rows", "import_file", "parse_file", "reporting_user"]
+__all__ = [
+    "XLSX_MEDIA_TYPE",
+    "count_rows",
+    "import_file",
+    "parse_file",
+    "reporting_user",
+    "resolve_materials",
+]
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))\s*$")
 ParsedRow = tuple[int, LedgerEntry | list[tuple[str, str]]]
+#: A parsed row whose material is still as written in the file.
+UnresolvedRow = tuple[int, str, LedgerEntry | list[tuple[str, str]]]
 
 
 def parse_month(value: Any) -> tuple[int, int]:
@@ -84,9 +95,10 @@ def parse_site(value: Any) -> int:
 
 
 def parse_row(
-    values: Sequence[Any], columns: dict[str, int], materials: dict[str, str]
-) -> LedgerEntry | list[tuple[str, str]]:
-    """One entry, or every parse error of the row as (field, reason)."""
+    values: Sequence[Any], columns: dict[str, int]
+) -> tuple[str, LedgerEntry | list[tuple[str, str]]]:
+    """The row's material as written, and its entry (material still as written) or every
+    parse error of the row as (field, reason); :func:`resolve_materials` checks the material."""
 
     def cell(key: str) -> Any:
         i = columns.get(key)
@@ -98,10 +110,7 @@ def parse_row(
         site_id = parse_site(cell("site_id"))
     except ValueError as exc:
         errors.append(("site_id", str(exc)))
-    raw_material = "" if blank(cell("material_code")) else str(cell("material_code")).strip()
-    material = materials.get(raw_material) or materials.get(raw_material.lower())
-    if material is None:
-        errors.append(("material_code", f"unknown material {raw_material!r}"))
+    material = "" if blank(cell("material_code")) else str(cell("material_code")).strip()
     try:
         year, month = parse_month(cell("month"))
     except ValueError as exc:
@@ -115,15 +124,17 @@ def parse_row(
         except ValueError as exc:
             errors.append((name, str(exc)))
     note = "" if blank(cell("note")) else str(cell("note")).strip()[:500]
-    if errors or material is None:
-        return errors
-    return LedgerEntry(site_id, material, year, month, tonnes, note)
+    if errors:
+        return material, errors
+    return material, LedgerEntry(site_id, material, year, month, tonnes, note)
 
 
-def parse_file(content: bytes, materials: dict[str, str], limits: Limits) -> list[ParsedRow]:
-    """Every data row of the file, parsed: (row number, entry or the row's errors).
+def parse_file(content: bytes, limits: Limits) -> list[UnresolvedRow]:
+    """Every data row of the file, parsed: (row number, material as written, entry or the
+    row's errors).
 
-    Synchronous and database-free, for a worker thread; bounded by ``limits`` (413).
+    Synchronous and database-free, for a worker thread before the request's transaction
+    starts (on SQLite that takes the write lock); bounded by ``limits`` (413).
     """
     started = time.monotonic()
     rows = read_rows(content, limits)
@@ -131,14 +142,34 @@ def parse_file(content: bytes, materials: dict[str, str], limits: Limits) -> lis
         return []
     (_, header), *data = rows
     columns = map_header(header)
-    parsed: list[ParsedRow] = []
+    parsed: list[UnresolvedRow] = []
     for i, (number, values) in enumerate(data):
         if i % CLOCK_EVERY == 0 and time.monotonic() - started > limits.seconds:
             raise FileTooLarge(
                 f"the file took more than {limits.seconds:g} s to read", "ledger_import_seconds"
             )
-        parsed.append((number, parse_row(values, columns, materials)))
+        parsed.append((number, *parse_row(values, columns)))
     return parsed
+
+
+def resolve_materials(rows: Sequence[UnresolvedRow], materials: dict[str, str]) -> list[ParsedRow]:
+    """Materials by code (any case) or Chinese name to codes; an unknown one is the row's
+    error, listed after a bad site as the columns go."""
+    resolved: list[ParsedRow] = []
+    for number, written, item in rows:
+        code = materials.get(written) or materials.get(written.lower())
+        if code is None:
+            error = ("material_code", f"unknown material {written!r}")
+            errors = [] if isinstance(item, LedgerEntry) else list(item)
+            at = 1 if errors and errors[0][0] == "site_id" else 0
+            resolved.append((number, [*errors[:at], error, *errors[at:]]))
+        elif isinstance(item, LedgerEntry):
+            resolved.append(
+                (number, item if code == written else replace(item, material_code=code))
+            )
+        else:
+            resolved.append((number, item))
+    return resolved
 
 
 async def reporting_user(session: AsyncSession, email: str) -> User:
@@ -162,9 +193,9 @@ async def import_file(
     """
     if not content.strip():
         raise Invalid("file", "the file is empty")
-    materials = await material_names(session)
-    limits = Limits.from_settings(settings)
-    rows = await asyncio.to_thread(parse_file, content, materials, limits)
+    unresolved = await asyncio.to_thread(parse_file, content, Limits.from_settings(settings))
+    materials = await material_names(session)  # the transaction starts here
+    rows = await asyncio.to_thread(resolve_materials, unresolved, materials)
     return await import_entries(session, actor, rows, settings, progress)
 
 

@@ -155,7 +155,7 @@ def test_reading_stops_at_the_time_limit() -> None:
     content = zh_csv(*["1,磷石膏,2025-01,1,1,,,,,,,"] * 2_000).encode()
     limits = Limits(rows=20_000, columns=64, unpacked_bytes=10**8, ratio=100, seconds=1e-6)
     try:
-        parse_file(content, {}, limits)
+        parse_file(content, limits)
     except FileTooLarge as exc:
         assert "MARKET_LEDGER_IMPORT_SECONDS" in exc.detail
     else:
