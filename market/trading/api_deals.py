@@ -45,8 +45,13 @@ async def list_deals(
 
 
 @get("/deals/{deal_id:int}", tags=["deals"], summary="A deal with its shipments")
-async def get_deal(deal_id: FromPath[int], user: CurrentUser, db: Db) -> DealDetailOut:
-    return await deal_detail(db, await svc.readable_deal(db, user, deal_id))
+async def get_deal(
+    deal_id: FromPath[int], user: CurrentUser, db: Db, settings: AppSettings
+) -> DealDetailOut:
+    """Both parties and sites in full, the loads and, for a standing contract, its monthly
+    schedule (due, delivered, shortfall, overrun, carried in)."""
+    deal = await svc.readable_deal(db, user, deal_id)
+    return await deal_detail(db, deal, settings.receipt_tolerance_pct)
 
 
 @post(
@@ -90,11 +95,14 @@ async def receive_shipment(
 
 
 @post("/deals/{deal_id:int}/close", tags=["deals"], status_code=200, responses=problems(403, 409))
-async def close_deal(deal_id: FromPath[int], user: CurrentUser, db: Db) -> DealDetailOut:
+async def close_deal(
+    deal_id: FromPath[int], user: CurrentUser, db: Db, settings: AppSettings
+) -> DealDetailOut:
     """Settle a deal short (either party): ``completed`` with what was delivered, or
     ``cancelled`` if nothing was; the tonnes it still held return to the listing. 409 while
     a load is in transit."""
-    return await deal_detail(db, await svc.settle_short(db, user, deal_id))
+    deal = await svc.settle_short(db, user, deal_id)
+    return await deal_detail(db, deal, settings.receipt_tolerance_pct)
 
 
 @get("/shipments", tags=["deals"], summary="Shipments of your deals (regulators: all)")

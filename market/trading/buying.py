@@ -31,6 +31,7 @@ class BuyInput:
     quantity_t: Decimal | None = None
     tonnes_per_month: Decimal | None = None
     term_months: int | None = None
+    shortfall: str | None = None
     delivery_from: date | None = None
     delivery_until: date | None = None
 
@@ -48,7 +49,9 @@ async def buy(session: AsyncSession, user: User, listing_id: int, data: BuyInput
         demand_id=data.demand_id,
         use=data.use,
     )
-    qty = quantity_of(listing, data.quantity_t, data.tonnes_per_month, data.term_months)
+    qty = quantity_of(
+        listing, data.quantity_t, data.tonnes_per_month, data.term_months, data.shortfall
+    )
     check_window(data.delivery_from, data.delivery_until, "delivery_from", "delivery_until")
     terms = Terms(
         price_cny_t=listing.price_cny_t,

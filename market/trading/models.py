@@ -97,6 +97,8 @@ class Bid(SQLModel, table=True):
     #: Standing contract: tonnes per month for a term (quantity = tonnes × months).
     tonnes_per_month: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
     term_months: int | None = None
+    #: Standing contract: a month's shortfall "roll_over"s into the next or "lapse"s.
+    shortfall: str | None = Field(default=None, max_length=10)
     delivery_from: date | None = None
     delivery_until: date | None = None
     expires_at: datetime = Field(sa_column=ts_column())
@@ -138,6 +140,8 @@ class Deal(SQLModel, table=True):
     delivered_t: Decimal = Field(default=Decimal(0), sa_column=Column(tonnes(), nullable=False))
     tonnes_per_month: Decimal | None = Field(default=None, sa_column=Column(tonnes()))
     term_months: int | None = None
+    #: Standing contract: a month's shortfall "roll_over"s or "lapse"s (market.trading.schedule).
+    shortfall: str | None = Field(default=None, max_length=10)
     delivery_from: date | None = None
     delivery_until: date | None = None
     #: How it came about and anything else agreed ("source": bid | counter | buy | tender).

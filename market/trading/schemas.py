@@ -22,6 +22,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from market.core.schemas import Body, Out, Tonnes, Yuan
 from market.trading.models import BidStatus, DealStatus, ShipmentStatus, TenderOutcome, TenderStatus
+from market.trading.schedule import CallOffStatus, ShortfallPolicy
 
 #: Paging of the trading lists (``Page`` envelopes): 1-based page, at most 200 a page.
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
@@ -43,6 +44,10 @@ class BuyerFields(Body):
     quantity_t: Tonnes | None = None
     tonnes_per_month: Tonnes | None = None
     term_months: Months | None = None
+    shortfall: Annotated[
+        ShortfallPolicy | None,
+        Field(description="standing contracts: a month's shortfall rolls over or lapses (default)"),
+    ] = None
     delivery_from: date | None = None
     delivery_until: date | None = None
 
@@ -113,6 +118,9 @@ class TradeTermsBase(Out):
     price_cny_t: Decimal
     tonnes_per_month: Annotated[Decimal | None, Field(description="standing contracts only")]
     term_months: int | None
+    shortfall: Annotated[
+        ShortfallPolicy | None, Field(description="standing contracts: roll_over or lapse")
+    ]
     delivery_from: date | None
     delivery_until: date | None
 
@@ -197,10 +205,30 @@ class ShipmentOut(Out):
     overdue: bool
 
 
+class CallOffOut(Out):
+    """One month (China time) of a standing contract's schedule (``market.trading.schedule``)."""
+
+    month: Annotated[str, Field(description="YYYY-MM")]
+    due_t: Annotated[Decimal, Field(description="tonnes per month + carried_in_t")]
+    delivered_t: Annotated[Decimal, Field(description="credited tonnes received that month")]
+    shortfall_t: Annotated[Decimal, Field(description="due − delivered, once the month is over")]
+    overrun_t: Annotated[
+        Decimal, Field(description="delivered − due, when beyond the weighbridge tolerance")
+    ]
+    carried_in_t: Annotated[
+        Decimal, Field(description="the previous month's shortfall, if the contract rolls over")
+    ]
+    remaining_t: Annotated[Decimal, Field(description="what the month still needs")]
+    status: CallOffStatus
+
+
 class DealDetailOut(DealOut):
-    """A deal with its shipments, oldest first."""
+    """A deal with its shipments, oldest first, and (a standing contract) its schedule."""
 
     shipments: list[ShipmentOut]
+    schedule: Annotated[
+        list[CallOffOut], Field(description="one call-off a month; empty for a one-off deal")
+    ]
 
 
 class AcceptedOut(Out):

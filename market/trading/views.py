@@ -16,10 +16,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.models import Organization, Site, User
 from market.core import decimals as dec
+from market.core.audit_model import AuditEvent
 from market.offers.privacy import viewer_context
-from market.trading.models import Bid, Deal, Shipment, Tender
+from market.trading.models import Bid, Deal, Shipment, ShipmentDispute, Tender
+from market.trading.schedule import contract_of, schedule
 from market.trading.schemas import (
     BidOut,
+    CallOffOut,
     DealDetailOut,
     DealOut,
     DealPartyOut,
@@ -71,6 +74,7 @@ def bid_view(
             "price_cny_t": dec.cny(bid.price_cny_t),
             "tonnes_per_month": _opt_t(bid.tonnes_per_month),
             "term_months": bid.term_months,
+            "shortfall": bid.shortfall,
             "delivery_from": bid.delivery_from,
             "delivery_until": bid.delivery_until,
             "expires_at": bid.expires_at,
@@ -135,6 +139,7 @@ async def deal_views(session: AsyncSession, deals: Sequence[Deal]) -> list[DealO
                 "price_cny_t": dec.cny(d.price_cny_t),
                 "tonnes_per_month": _opt_t(d.tonnes_per_month),
                 "term_months": d.term_months,
+                "shortfall": d.shortfall,
                 "delivery_from": d.delivery_from,
                 "delivery_until": d.delivery_until,
                 "terms": dict(d.terms),
@@ -147,12 +152,69 @@ async def deal_views(session: AsyncSession, deals: Sequence[Deal]) -> list[DealO
     ]
 
 
-async def deal_detail(session: AsyncSession, deal: Deal) -> DealDetailOut:
-    """One deal as :func:`deal_views` shows it, with its shipments oldest first."""
+async def deal_detail(
+    session: AsyncSession, deal: Deal, tolerance_pct: Decimal = Decimal(0)
+) -> DealDetailOut:
+    """One deal as :func:`deal_views` shows it, with its shipments oldest first and, for a
+    standing contract, its schedule (an overrun is beyond ``tolerance_pct``, the weighbridge
+    tolerance setting)."""
     (view,) = await deal_views(session, [deal])
     stmt = select(Shipment).where(Shipment.deal_id == deal.id).order_by(col(Shipment.id))
-    loads = [shipment_view(s) for s in (await session.exec(stmt)).all()]
-    return DealDetailOut(**dict(view), shipments=loads)
+    rows = list((await session.exec(stmt)).all())
+    calls = await deal_schedule(session, deal, rows, tolerance_pct)
+    return DealDetailOut(**dict(view), shipments=[shipment_view(s) for s in rows], schedule=calls)
+
+
+async def deal_schedule(
+    session: AsyncSession, deal: Deal, loads: Sequence[Shipment], tolerance_pct: Decimal
+) -> list[CallOffOut]:
+    """The call-offs of a standing contract (none for a one-off deal), from its received
+    loads at the tonnes the deal was credited (settled, else as credited at receipt)."""
+    contract = contract_of(deal, tolerance_pct)
+    if contract is None:
+        return []
+    disputes = {
+        d.shipment_id: d
+        for d in (
+            await session.exec(select(ShipmentDispute).where(ShipmentDispute.deal_id == deal.id))
+        ).all()
+    }
+    receipts: list[tuple[datetime, Decimal]] = []
+    for load in loads:
+        if load.received_t is None or load.received_at is None:
+            continue
+        dispute = disputes.get(load.id or 0)
+        credited = load.received_t
+        if dispute is not None:
+            credited = dispute.settled_t if dispute.settled_t is not None else dispute.credited_t
+        receipts.append((load.received_at, credited))
+    calls = schedule(contract, receipts, datetime.now(UTC), await _ended_at(session, deal))
+    return [
+        CallOffOut.model_validate(
+            {
+                "month": str(c.month),
+                "due_t": dec.t(c.due_t),
+                "delivered_t": dec.t(c.delivered_t),
+                "shortfall_t": dec.t(c.shortfall_t),
+                "overrun_t": dec.t(c.overrun_t),
+                "carried_in_t": dec.t(c.carried_in_t),
+                "remaining_t": dec.t(c.remaining_t),
+                "status": c.status,
+            }
+        )
+        for c in calls
+    ]
+
+
+async def _ended_at(session: AsyncSession, deal: Deal) -> datetime | None:
+    """When a deal that is no longer active ended: completed, or closed with nothing
+    delivered (a cancelled deal has no ``completed_at``; its closing is in the audit trail)."""
+    if deal.status == "active":
+        return None
+    if deal.completed_at is not None:
+        return deal.completed_at
+    stmt = select(AuditEvent.at).where(AuditEvent.entity == "deal", AuditEvent.entity_id == deal.id)
+    return (await session.exec(stmt.order_by(col(AuditEvent.id).desc()))).first()
 
 
 def shipment_view(s: Shipment) -> ShipmentOut:
