@@ -269,7 +269,7 @@ def ledger_import(file: str, as_email: str | None) -> None:
 
     async def work(session: AsyncSession) -> str:
         actor = await reporting_user(session, as_email) if as_email else None
-        with click.progressbar(length=count_rows(content), label="checking rows") as bar:
+        with click.progressbar(length=count_rows(content, settings), label="checking rows") as bar:
             try:
                 result = await import_file(session, actor, content, settings, bar.update)
             except ImportRejected as exc:

@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from market.core.spreadsheets import safe_text
 from market.stats.co2 import factors_view
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -46,18 +46,6 @@ def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     if report["scope"] != "city":
         rows.append({"key": "city", "label": "全市 city", **report["city"]})
     return rows
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (an organisation named "=HYPERLINK(…)").
-
-    Numbers are never passed here, so a negative figure keeps its sign.
-    """
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def to_csv(report: dict[str, Any]) -> bytes:

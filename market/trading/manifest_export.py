@@ -15,24 +15,17 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.models import Organization, Site
 from market.core import decimals as dec
+from market.core.spreadsheets import safe_text
 from market.trading.models import Manifest
 from market.trading.schemas import DealPartyOut, DealSiteOut, ManifestOut
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CHINA = timezone(timedelta(hours=8), "CST")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will not run as a formula (same rule as ``market.stats.export``)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _party(org: Organization | None) -> DealPartyOut | None:
