@@ -16,6 +16,7 @@ from market import routes
 from market.accounts.deps import provide_user
 from market.accounts.production import refuse_demo_accounts
 from market.accounts.throttle import TooManyAttempts, handle_too_many
+from market.accounts.verification import bind_settings
 from market.alerts.delivery import webhook_job
 from market.core.db import make_engine, make_sessionmaker, transaction
 from market.core.deps import close_left_open, provide_db, provide_settings
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        bind_settings(app.state.sessionmaker, settings)
         background = [
             # Closes due tenders etc. every tender_poll_seconds (0: off, cron does it).
             trading_job(settings),

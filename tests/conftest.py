@@ -173,6 +173,7 @@ async def database(database_url: str) -> AsyncIterator[TestDatabase]:
 async def settings(database: TestDatabase) -> Settings:
     """The session's settings over a database emptied for this test (catalogue kept)."""
     await database.reset()
+    _current["settings"] = database.settings
     return database.settings
 
 
@@ -242,6 +243,9 @@ def _return_connections(client: AsyncTestClient[Litestar]) -> None:
 
 
 _serial = itertools.count(1)
+#: This test's settings, for :class:`Actors` driving a client that is not a Litestar test
+#: client (an httpx client over a wrapped app has no ``app.state`` to reach the database by).
+_current: dict[str, Settings] = {}
 
 
 class Actors:
@@ -249,6 +253,7 @@ class Actors:
 
     def __init__(self, client: AsyncTestClient[Litestar]) -> None:
         self.client = client
+        self._verifier: dict[str, str] | None = None
 
     async def user(self, name: str | None = None) -> dict[str, str]:
         """Register and log in; returns the Authorization header."""
@@ -274,7 +279,11 @@ class Actors:
         kind: str = "producer",
         district: str = "420802",
         name: str = "",
+        *,
+        verified: bool = True,
     ) -> dict[str, Any]:
+        """Register an organisation; unless ``verified=False`` a regulator then verifies it
+        through the real endpoint (unverified ones cannot close deals above 100 t)."""
         serial = next(_serial)
         r = await self.client.post(
             "/api/v1/organizations",
@@ -287,7 +296,41 @@ class Actors:
             },
         )
         assert r.status_code == 201, r.text
-        return dict(r.json())
+        org = dict(r.json())
+        if verified:
+            await self.verify(org["id"])
+            org["verified"] = True
+        return org
+
+    async def verifier(self) -> dict[str, str]:
+        """A regulator of this test's own (made once, as the CLI would), who verifies orgs."""
+        if self._verifier is None:
+            email = f"verifier{next(_serial)}@example.cn"
+            await self._make_regulator(email, "verifier-pass-1")
+            self._verifier = await self.login(email, "verifier-pass-1")
+        return self._verifier
+
+    async def _make_regulator(self, email: str, password: str) -> None:
+        from market.accounts.service import create_user
+        from market.core.db import make_engine, make_sessionmaker, transaction
+
+        # An engine of its own: the app's runs in the client's event loop, not the test's.
+        state = getattr(getattr(self.client, "app", None), "state", None)
+        settings = state.settings if state is not None else _current["settings"]
+        engine = make_engine(settings)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                await create_user(session, email, password, "核验员", role="regulator")
+        finally:
+            await engine.dispose()
+
+    async def verify(self, org_id: int) -> None:
+        r = await self.client.post(
+            f"/api/v1/organizations/{org_id}/verify",
+            headers=await self.verifier(),
+            json={"note": "营业执照 checked (test)"},
+        )
+        assert r.status_code == 200, r.text
 
     async def site(
         self, headers: dict[str, str], org_id: int, lon: float = 112.20, lat: float = 31.03

@@ -7,9 +7,10 @@ from litestar.params import FromPath, JSONBody
 
 from geodata.districts import DISTRICT_NAMES
 from market.accounts import organizations as orgs
-from market.accounts import sites
+from market.accounts import sites, verification
 from market.accounts.access import membership_role, require_member, sees_everything
 from market.accounts.deps import CurrentUser
+from market.accounts.guards import regulators
 from market.accounts.models import Organization, Site
 from market.accounts.schemas import (
     CreatedOrganizationOut,
@@ -20,6 +21,8 @@ from market.accounts.schemas import (
     OrganizationIn,
     SiteIn,
     SiteOut,
+    VerifiedOut,
+    VerifyIn,
 )
 from market.core.deps import Db, SiteLocator
 from market.core.openapi import problems
@@ -35,6 +38,7 @@ def _public(org: Organization) -> dict[str, object]:
         "district_code": org.district_code,
         "district_name": DISTRICT_NAMES.get(org.district_code),
         "miit_listed": org.miit_listed,
+        "verified": org.verified,
     }
 
 
@@ -63,7 +67,9 @@ def site_out(site: Site) -> SiteOut:
 async def create_organization(
     data: JSONBody[OrganizationIn], user: CurrentUser, db: Db
 ) -> CreatedOrganizationOut:
-    org = await orgs.create_organization(db, user, orgs.OrganizationInput(**data.model_dump()))
+    org = await orgs.create_organization(
+        db, user, orgs.OrganizationInput(**data.model_dump()), allow_regulator=sees_everything(user)
+    )
     return CreatedOrganizationOut.model_validate(_public(org) | {"webhook_url": org.webhook_url})
 
 
@@ -133,4 +139,27 @@ async def list_sites(org_id: FromPath[int], user: CurrentUser, db: Db) -> Page[S
     return Page[SiteOut](items=items, total=len(items), page=1, page_size=len(items))
 
 
-routes = [create_organization, get_organization, add_member, create_site, list_sites]
+@post(
+    "/organizations/{org_id:int}/verify",
+    tags=["organizations"],
+    summary="Verify an organisation after checking its 统一社会信用代码 (regulators)",
+    guards=[regulators],
+    responses=problems(403, 409),
+    status_code=200,
+)
+async def verify_organization(
+    org_id: FromPath[int], data: JSONBody[VerifyIn], user: CurrentUser, db: Db
+) -> VerifiedOut:
+    """Audited with the regulator, the method (licence checked or code entered) and the note."""
+    org = await verification.verify_organization(db, user, org_id, uscc=data.uscc, note=data.note)
+    return VerifiedOut.model_validate({"organization_id": org.id, "verified_at": org.verified_at})
+
+
+routes = [
+    create_organization,
+    get_organization,
+    add_member,
+    create_site,
+    list_sites,
+    verify_organization,
+]

@@ -53,6 +53,11 @@ class Organization(SQLModel, table=True):
     miit_listed: bool = False
     webhook_url: str | None = Field(default=None, max_length=500)
     webhook_secret: str | None = Field(default=None, max_length=100)
+    #: A regulator checked the 统一社会信用代码 against the business licence (营业执照); until
+    #: then anyone could be posing as anyone, so views mark it and large deals are refused
+    #: (:mod:`market.accounts.verification`). Who checked, how and when is in the audit trail.
+    verified: bool = False
+    verified_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
 
 

@@ -35,8 +35,10 @@ async def create_organization(
 ) -> Organization:
     """Create an organisation and make its creator the admin.
 
-    Regulator organisations come from the CLI only (``allow_regulator``), so nobody can
-    grant themselves the right to read every organisation's data.
+    Regulator organisations come from the CLI or a regulator only (``allow_regulator``), so
+    nobody can grant themselves the right to read every organisation's data. A new
+    organisation is unverified until a regulator checks its code
+    (:mod:`market.accounts.verification`).
     """
     try:
         code = validate_uscc(data.uscc)
@@ -45,7 +47,9 @@ async def create_organization(
     if data.kind not in ORG_KINDS:
         raise Invalid("kind", f"must be one of {', '.join(ORG_KINDS)}")
     if data.kind == "regulator" and not allow_regulator:
-        raise Forbidden("regulator organisations are created by the platform administrator")
+        raise Forbidden(
+            "regulator organisations are created by a regulator or the platform administrator"
+        )
     if data.district_code not in DISTRICT_CODES:
         raise Invalid(
             "district_code",

@@ -51,6 +51,23 @@ class OrganizationIn(Body):
     district_code: Annotated[str, Field(description="county-level adcode, e.g. 420881 (钟祥市)")]
 
 
+class VerifyIn(Body):
+    """A regulator's verification of an organisation."""
+
+    uscc: Annotated[
+        str | None,
+        Field(
+            description="the 统一社会信用代码 as read from the business licence (营业执照); "
+            "must match the registered code. Omit to record that the licence was checked"
+        ),
+    ] = None
+    note: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+        Field(description="how the code was checked, e.g. the licence copy seen"),
+    ]
+
+
 class MemberIn(Body):
     email: Email
     role: MemberRole = "member"
@@ -147,6 +164,13 @@ class OrganizationOut(Out):
     district_code: str
     district_name: str | None
     miit_listed: bool
+    verified: Annotated[
+        bool,
+        Field(
+            description="a regulator checked its 统一社会信用代码 against the business licence; "
+            "until then anyone may be posing as it"
+        ),
+    ]
 
 
 class OwnOrganizationOut(OrganizationOut):
@@ -240,6 +264,14 @@ class ExpiringPermitOut(PermitOut):
     organization_id: int
     organization_name: str
     days_left: int
+
+
+class VerifiedOut(Out):
+    """An organisation a regulator has just verified."""
+
+    organization_id: int
+    verified: Literal[True] = True
+    verified_at: datetime
 
 
 class MiitOut(Out):

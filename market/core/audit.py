@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.core.audit_model import AUDITED_ENTITIES, AuditEvent
+from market.core.audit_model import RECORDED_ENTITIES, AuditEvent
 
 
 class _Person(Protocol):
@@ -85,7 +85,7 @@ async def record(
     after: Mapping[str, Any] | None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction (flushed, so ids are ordered)."""
-    if entity not in AUDITED_ENTITIES or entity_id is None:
+    if entity not in RECORDED_ENTITIES or entity_id is None:
         raise ValueError(f"cannot audit {entity} {entity_id}")
     event = AuditEvent(
         entity=entity,

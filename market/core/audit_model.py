@@ -17,6 +17,9 @@ from market.core.columns import ts_column, utcnow
 from market.core.db import JSONType
 
 AUDITED_ENTITIES = ("listing", "bid", "tender", "deal", "shipment")
+#: What :func:`market.core.audit.record` accepts: the trail's entities and organisations
+#: (their verification by a regulator), which have no trail endpoint of their own.
+RECORDED_ENTITIES = (*AUDITED_ENTITIES, "organization")
 
 
 class AuditEvent(SQLModel, table=True):

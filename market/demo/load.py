@@ -17,6 +17,8 @@ from market.accounts.models import Organization, Permit, Site, User
 from market.accounts.organizations import OrganizationInput, create_organization
 from market.accounts.service import create_user, normalise_email
 from market.accounts.sites import SiteInput, create_site
+from market.accounts.verification import mark_verified
+from market.core.audit import SYSTEM
 from market.demo.ledgers import load_demo_ledgers
 from market.demo.seed import DemoData, DemoOrg, DemoUser, build_demo
 from market.geo.regions import RegionLocator, load_locator
@@ -68,6 +70,8 @@ async def _load_org(
     )
     assert created.id is not None
     created.miit_listed = org.miit_listed
+    # The city's own demo organisations: verified, or the demo could not close large deals.
+    await mark_verified(session, created, SYSTEM, method="demo", note="market demo load")
     for permit in org.permits:
         session.add(
             Permit(

@@ -109,11 +109,17 @@ def approximate(lon: float, lat: float) -> tuple[float, float]:
 
 
 def _organization(org: Organization) -> OrganizationRef:
-    return OrganizationRef.model_validate({"id": org.id, "name": org.name, "kind": org.kind})
+    return OrganizationRef.model_validate(
+        {"id": org.id, "name": org.name, "kind": org.kind, "verified": org.verified}
+    )
 
 
 def _anonymous(org: Organization, name: str) -> OrganizationRef:
-    return OrganizationRef.model_validate({"id": None, "name": name, "kind": org.kind})
+    """Anonymous, but still marked verified or not: whether the unnamed counterparty is who
+    it claims to be is what a buyer must know before trusting the lot."""
+    return OrganizationRef.model_validate(
+        {"id": None, "name": name, "kind": org.kind, "verified": org.verified}
+    )
 
 
 def _site(site: Site, org: Organization, *, exact: bool) -> SiteRef:

@@ -108,6 +108,13 @@ class OrganizationRef(Out):
     id: int | None
     name: str
     kind: OrgKind
+    verified: Annotated[
+        bool,
+        Field(
+            description="a regulator checked its 统一社会信用代码 (shown for anonymous ones too); "
+            "an unverified organisation may be posing as someone else"
+        ),
+    ]
 
 
 class SiteRef(Out):

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import User
+from market.accounts.verification import check_deal_parties
 from market.core import decimals as dec
 from market.core.audit import Actor, record, snapshot
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -164,10 +165,12 @@ async def create_deal(
     tender_id: int | None = None,
     at: datetime | None = None,
 ) -> Deal:
-    """Check the buyer may take the lot (:mod:`market.trading.eligibility`, 403/409), reserve
+    """Check both parties are verified for a large deal (:mod:`market.accounts.verification`,
+    403) and the buyer may take the lot (:mod:`market.trading.eligibility`, 403/409), reserve
     the tonnes (409 if they are gone) and record the deal, both audited."""
     q = terms.quantity
     take = Take(q.total_t, q.tonnes_per_month, q.term_months, terms.delivery_from)
+    await check_deal_parties(session, listing.organization_id, buyer.org_id, q.total_t)
     await check_eligible(session, buyer.org_id, listing, take, at)
     source = terms.extra.get("source", "deal")
     await reserve(session, listing, terms.quantity.total_t, actor, source)

@@ -137,6 +137,16 @@ class BidOut(TradeTermsBase):
     seller_org_id: Annotated[
         int | None, Field(description="null while the producer is anonymous to you (no deal yet)")
     ]
+    buyer_verified: Annotated[
+        bool, Field(description="a regulator checked the buyer's 统一社会信用代码")
+    ]
+    seller_verified: Annotated[
+        bool,
+        Field(
+            description="a regulator checked the seller's 统一社会信用代码 (shown even "
+            "while the seller is anonymous)"
+        ),
+    ]
     offered_by: Literal["buyer", "seller"]
     buyer_site_id: int
     expires_at: datetime
@@ -152,6 +162,7 @@ class DealPartyOut(Out):
     id: int
     name: str
     kind: str
+    verified: Annotated[bool, Field(description="a regulator checked its 统一社会信用代码")]
 
 
 class DealSiteOut(Out):

@@ -8,6 +8,7 @@ Tenders: the reserve price is the producer's secret (and the regulator's).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -41,17 +42,33 @@ async def bid_views(
 ) -> list[BidOut]:
     # The same rule as the listing itself: market.offers.privacy.
     context = await viewer_context(session, viewer, {b.listing_id for b, _ in rows})
+    parties = {b.buyer_org_id for b, _ in rows} | {b.seller_org_id for b, _ in rows}
+    verified = set(
+        (
+            await session.exec(
+                select(Organization.id).where(
+                    col(Organization.id).in_(parties), col(Organization.verified).is_(True)
+                )
+            )
+        ).all()
+    )
     now = datetime.now(UTC)
     views = []
     for bid, tender in rows:
         full = context.sees_in_full(bid.seller_org_id, bid.listing_id)
-        views.append(bid_view(bid, tender, show_seller=full, now=now))
+        views.append(bid_view(bid, tender, show_seller=full, now=now, verified=verified))
     return views
 
 
 def bid_view(
-    bid: Bid, tender: Tender | None, *, show_seller: bool, now: datetime | None = None
+    bid: Bid,
+    tender: Tender | None,
+    *,
+    show_seller: bool,
+    now: datetime | None = None,
+    verified: AbstractSet[int | None] = frozenset(),
 ) -> BidOut:
+    """``verified``: the ids of the verified organisations among the bid's parties."""
     now = now or datetime.now(UTC)
     status = bid.status
     if status == "pending" and bid.tender_id is None and bid.expires_at <= now:
@@ -66,6 +83,8 @@ def bid_view(
             "parent_id": bid.parent_id,
             "buyer_org_id": bid.buyer_org_id,
             "seller_org_id": bid.seller_org_id if show_seller else None,
+            "buyer_verified": bid.buyer_org_id in verified,
+            "seller_verified": bid.seller_org_id in verified,
             "offered_by": "buyer" if bid.offered_by_org_id == bid.buyer_org_id else "seller",
             "buyer_site_id": bid.buyer_site_id,
             "demand_id": bid.demand_id,
