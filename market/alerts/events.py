@@ -2,10 +2,11 @@
 
 The smallest general form of what saved searches do for ``listing_match``: one
 :class:`~market.alerts.models.Notification` per organisation told (kind = the event name,
-e.g. ``shipment.disputed``) and, if it set a webhook, one *pending*
+e.g. ``shipment.disputed``, listed in :data:`EVENT_KINDS`) and, if it set a webhook, one *pending*
 :class:`~market.alerts.models.WebhookDelivery` with the same signed body, sent later by
 :mod:`market.alerts.delivery`. It runs in the caller's transaction and does no network I/O,
-so a notification exists exactly when the change it reports does.
+so a notification exists exactly when the change it reports does. The trading services
+call it where each event happens (payloads: :mod:`market.trading.notices`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,37 @@ from market.accounts.models import Organization
 from market.alerts.models import Notification, WebhookDelivery
 from market.alerts.saved_searches import webhook_body
 
+#: To the seller: a buyer bid on its listing (not for sealed tender bids: the seal).
+BID_RECEIVED = "bid.received"
+#: To whoever made the offer answered (the bidder, or the maker of a counter-offer).
+BID_ACCEPTED = "bid.accepted"
+BID_REJECTED = "bid.rejected"
+BID_COUNTERED = "bid.countered"
+#: To each bidder of a closed tender: its bid won, or lost.
+TENDER_WON = "tender.won"
+TENDER_LOST = "tender.lost"
+#: To both parties of a new deal, however it was made (buy, accepted offer, tender).
+DEAL_CREATED = "deal.created"
+#: To the receiver (the buyer) when a load leaves; to the producer when it is received.
+SHIPMENT_DISPATCHED = "shipment.dispatched"
+SHIPMENT_RECEIVED = "shipment.received"
+#: To both parties.
 SHIPMENT_DISPUTED = "shipment.disputed"
 SHIPMENT_SETTLED = "shipment.settled"
 #: Event kinds raised through :func:`notify`; ``listing_match`` is raised by saved searches.
-EVENT_KINDS = (SHIPMENT_DISPUTED, SHIPMENT_SETTLED)
+EVENT_KINDS = (
+    BID_RECEIVED,
+    BID_ACCEPTED,
+    BID_REJECTED,
+    BID_COUNTERED,
+    TENDER_WON,
+    TENDER_LOST,
+    DEAL_CREATED,
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_RECEIVED,
+    SHIPMENT_DISPUTED,
+    SHIPMENT_SETTLED,
+)
 
 
 async def notify(

@@ -20,7 +20,20 @@ from matching.compliance import Verdict
 RadiusKm = Annotated[Decimal, Field(gt=0, le=500, decimal_places=1)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
-NotificationKind = Literal["listing_match", "shipment.disputed", "shipment.settled"]
+NotificationKind = Literal[
+    "listing_match",
+    "bid.received",
+    "bid.accepted",
+    "bid.rejected",
+    "bid.countered",
+    "tender.won",
+    "tender.lost",
+    "deal.created",
+    "shipment.dispatched",
+    "shipment.received",
+    "shipment.disputed",
+    "shipment.settled",
+]
 #: Paging query parameters of the notification and delivery lists.
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -120,6 +133,57 @@ class ShipmentEventOut(Out):
     method: Annotated[str | None, Field(description="agreed | regulator, once settled")]
 
 
+class BidEventOut(Out):
+    """What a ``bid.*`` event says: the offer (for ``bid.countered`` the new counter-offer,
+    ``parent_id`` the one answered), the deal once accepted, and the lot as anyone sees it."""
+
+    bid_id: int
+    parent_id: int | None
+    listing_id: int
+    status: str
+    offered_by: Literal["buyer", "seller"]
+    quantity_t: DecimalText
+    price_cny_t: DecimalText
+    tonnes_per_month: DecimalText | None
+    term_months: int | None
+    delivery_from: str | None
+    delivery_until: str | None
+    expires_at: str
+    deal_id: int | None
+    listing: MatchedListingOut
+
+
+class TenderEventOut(Out):
+    """What ``tender.won`` / ``tender.lost`` tell a bidder: its own bid and, if it won, the deal."""
+
+    tender_id: int
+    bid_id: int
+    listing_id: int
+    result: Literal["won", "lost"]
+    quantity_t: DecimalText
+    price_cny_t: DecimalText
+    deal_id: int | None
+    closed_at: str | None
+    listing: MatchedListingOut
+
+
+class DealEventOut(Out):
+    """What ``deal.created`` tells both parties: the deal's terms."""
+
+    deal_id: int
+    listing_id: int
+    bid_id: int | None
+    tender_id: int | None
+    source: str
+    material_code: str
+    quantity_t: DecimalText
+    price_cny_t: DecimalText
+    tonnes_per_month: DecimalText | None
+    term_months: int | None
+    delivery_from: str | None
+    delivery_until: str | None
+
+
 class NotificationOut(Out):
     """Something an organisation was told; read once for the whole organisation."""
 
@@ -128,7 +192,7 @@ class NotificationOut(Out):
     kind: NotificationKind
     listing_id: int | None
     saved_search_id: int | None
-    payload: ListingMatchOut | ShipmentEventOut
+    payload: ListingMatchOut | BidEventOut | TenderEventOut | DealEventOut | ShipmentEventOut
     created_at: datetime
     read_at: datetime | None
     read: bool

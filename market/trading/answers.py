@@ -19,11 +19,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.access import member_org_ids
 from market.accounts.models import User
+from market.alerts.events import BID_ACCEPTED, BID_COUNTERED, BID_REJECTED
 from market.core import decimals as dec
 from market.core.audit import Actor, record, snapshot
 from market.core.errors import Conflict, Forbidden, Invalid
 from market.offers.common import check_window
 from market.offers.listings import get_listing
+from market.trading import notices
 from market.trading.bids import (
     BID_FIELDS,
     DEFAULT_BID_DAYS,
@@ -100,6 +102,7 @@ async def accept(
         extra={"source": "counter" if bid.parent_id else "bid", "bid_id": bid.id},
     )
     deal = await create_deal(session, actor, listing, _buyer_of(bid), terms, bid_id=bid.id, at=now)
+    await notices.bid_answered(session, bid, BID_ACCEPTED, deal_id=deal.id)
     return bid, deal
 
 
@@ -118,7 +121,7 @@ def _accepted_quantity(bid: Bid, data: AcceptInput) -> Quantity:
             raise Invalid(
                 "tonnes_per_month", f"must not exceed the {dec.t(bid.tonnes_per_month)} t offered"
             )
-        return Quantity(tpm * bid.term_months, tpm, bid.term_months, bid.shortfall)
+        return Quantity(tpm * bid.term_months, tpm, bid.term_months)
     if tonnes_per_month is not None:
         raise Invalid("tonnes_per_month", "this offer is not a standing contract")
     quantity = quantity_t or bid.quantity_t
@@ -131,6 +134,7 @@ async def reject(session: AsyncSession, user: User, bid_id: int) -> Bid:
     now = datetime.now(UTC)
     bid = await _answerable(session, user, bid_id, now)
     await claim(session, bid, "rejected", Actor(user.id, _responder(bid)), "rejected", now)
+    await notices.bid_answered(session, bid, BID_REJECTED)
     return bid
 
 
@@ -172,8 +176,9 @@ async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterI
     if bid.term_months is not None:
         if data.quantity_t is not None:
             raise Invalid("quantity_t", "a standing offer is countered by tonnes_per_month")
-        tpm = data.tonnes_per_month or bid.tonnes_per_month
-        qty = quantity_of(listing, None, tpm, bid.term_months, bid.shortfall)
+        qty = quantity_of(
+            listing, None, data.tonnes_per_month or bid.tonnes_per_month, bid.term_months
+        )
     elif data.tonnes_per_month is not None:
         raise Invalid("tonnes_per_month", "this offer is not a standing contract")
     else:
@@ -200,7 +205,6 @@ async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterI
         price_cny_t=data.price_cny_t,
         tonnes_per_month=qty.tonnes_per_month,
         term_months=qty.term_months,
-        shortfall=qty.shortfall,
         delivery_from=delivery_from,
         delivery_until=delivery_until,
         expires_at=data.expires_at or now + timedelta(days=DEFAULT_BID_DAYS),
@@ -212,4 +216,5 @@ async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterI
     await record(
         session, "bid", offer.id, "countered_with", actor, None, snapshot(offer, BID_FIELDS)
     )
+    await notices.bid_answered(session, bid, BID_COUNTERED, offer)
     return offer

@@ -26,6 +26,7 @@ from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
 from market.core.errors import Conflict, Invalid, NotFound
 from market.offers.common import check_window
+from market.trading import notices
 from market.trading.deals import open_tender, quantity_of, tradable_listing
 from market.trading.eligibility import Take, check_eligible
 from market.trading.models import BID_STATUSES, Bid, Tender
@@ -47,7 +48,6 @@ BID_FIELDS = (
     "price_cny_t",
     "tonnes_per_month",
     "term_months",
-    "shortfall",
     "delivery_from",
     "delivery_until",
     "expires_at",
@@ -68,7 +68,6 @@ class BidInput:
     quantity_t: Decimal | None = None
     tonnes_per_month: Decimal | None = None
     term_months: int | None = None
-    shortfall: str | None = None
     delivery_from: date | None = None
     delivery_until: date | None = None
     expires_at: datetime | None = None
@@ -104,9 +103,7 @@ async def place_bid(
         demand_id=data.demand_id,
         use=data.use,
     )
-    qty = quantity_of(
-        listing, data.quantity_t, data.tonnes_per_month, data.term_months, data.shortfall
-    )
+    qty = quantity_of(listing, data.quantity_t, data.tonnes_per_month, data.term_months)
     check_window(data.delivery_from, data.delivery_until, "delivery_from", "delivery_until")
     check_expiry(data.expires_at, now)
     take = Take(qty.total_t, qty.tonnes_per_month, qty.term_months, data.delivery_from)
@@ -134,7 +131,6 @@ async def place_bid(
         price_cny_t=data.price_cny_t,
         tonnes_per_month=qty.tonnes_per_month,
         term_months=qty.term_months,
-        shortfall=qty.shortfall,
         delivery_from=data.delivery_from,
         delivery_until=data.delivery_until,
         expires_at=data.expires_at or default_expiry,
@@ -153,6 +149,7 @@ async def place_bid(
         None,
         snapshot(bid, BID_FIELDS),
     )
+    await notices.bid_received(session, bid)
     return bid
 
 

@@ -25,6 +25,7 @@ from market.core.db import metadata
 from market.core.errors import Conflict, Invalid, NotFound
 from market.offers.listings import owned_listing, readable_listing
 from market.offers.models import Listing
+from market.trading import notices
 from market.trading.deals import (
     Quantity,
     Terms,
@@ -149,6 +150,8 @@ async def close_tender(
         {"status": "open"},
         snapshot(tender, ("status", "outcome", "winning_bid_id", "deal_id", "closed_at")),
     )
+    for bid in ranked:
+        await notices.tender_result(session, tender, bid, deal)
     return tender
 
 
@@ -184,9 +187,7 @@ async def _award(
         if wins:
             terms = Terms(
                 price_cny_t=bid.price_cny_t,
-                quantity=Quantity(
-                    bid.quantity_t, bid.tonnes_per_month, bid.term_months, bid.shortfall
-                ),
+                quantity=Quantity(bid.quantity_t, bid.tonnes_per_month, bid.term_months),
                 delivery_from=bid.delivery_from,
                 delivery_until=bid.delivery_until,
                 extra={"source": "tender", "tender_id": tender.id, "bid_id": bid.id},

@@ -41,9 +41,15 @@ async def post(market: Market, load: dict[str, Any], step: str, who: Any, **body
     )
 
 
+#: The events of a dispute (deals and loads raise others too: tests/alerts/test_trading_events.py).
+DISPUTE_EVENTS = ("shipment.disputed", "shipment.settled")
+
+
 async def notes(settings: Any, org_id: int) -> list[Notification]:
     async def work(session: AsyncSession) -> list[Notification]:
-        stmt = select(Notification).where(Notification.organization_id == org_id)
+        stmt = select(Notification).where(
+            Notification.organization_id == org_id, col(Notification.kind).in_(DISPUTE_EVENTS)
+        )
         return list((await session.exec(stmt.order_by(col(Notification.id)))).all())
 
     return await in_db(settings, work)
@@ -87,7 +93,8 @@ async def test_agreed_settlement_counts_in_deal_listing_and_statistics(
     assert listed[0]["payload"]["dispatched_t"] == "100.000"
 
     async def deliveries(session: AsyncSession) -> list[str]:
-        return list((await session.exec(select(WebhookDelivery.event))).all())
+        stmt = select(WebhookDelivery.event).where(col(WebhookDelivery.event).in_(DISPUTE_EVENTS))
+        return list((await session.exec(stmt)).all())
 
     assert await in_db(settings, deliveries) == ["shipment.disputed"]
 
