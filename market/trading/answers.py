@@ -121,7 +121,7 @@ def _accepted_quantity(bid: Bid, data: AcceptInput) -> Quantity:
             raise Invalid(
                 "tonnes_per_month", f"must not exceed the {dec.t(bid.tonnes_per_month)} t offered"
             )
-        return Quantity(tpm * bid.term_months, tpm, bid.term_months)
+        return Quantity(tpm * bid.term_months, tpm, bid.term_months, bid.shortfall)
     if tonnes_per_month is not None:
         raise Invalid("tonnes_per_month", "this offer is not a standing contract")
     quantity = quantity_t or bid.quantity_t
@@ -176,9 +176,8 @@ async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterI
     if bid.term_months is not None:
         if data.quantity_t is not None:
             raise Invalid("quantity_t", "a standing offer is countered by tonnes_per_month")
-        qty = quantity_of(
-            listing, None, data.tonnes_per_month or bid.tonnes_per_month, bid.term_months
-        )
+        tpm = data.tonnes_per_month or bid.tonnes_per_month
+        qty = quantity_of(listing, None, tpm, bid.term_months, bid.shortfall)
     elif data.tonnes_per_month is not None:
         raise Invalid("tonnes_per_month", "this offer is not a standing contract")
     else:
@@ -205,6 +204,7 @@ async def counter(session: AsyncSession, user: User, bid_id: int, data: CounterI
         price_cny_t=data.price_cny_t,
         tonnes_per_month=qty.tonnes_per_month,
         term_months=qty.term_months,
+        shortfall=qty.shortfall,
         delivery_from=delivery_from,
         delivery_until=delivery_until,
         expires_at=data.expires_at or now + timedelta(days=DEFAULT_BID_DAYS),

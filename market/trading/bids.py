@@ -48,6 +48,7 @@ BID_FIELDS = (
     "price_cny_t",
     "tonnes_per_month",
     "term_months",
+    "shortfall",
     "delivery_from",
     "delivery_until",
     "expires_at",
@@ -68,6 +69,7 @@ class BidInput:
     quantity_t: Decimal | None = None
     tonnes_per_month: Decimal | None = None
     term_months: int | None = None
+    shortfall: str | None = None
     delivery_from: date | None = None
     delivery_until: date | None = None
     expires_at: datetime | None = None
@@ -103,7 +105,9 @@ async def place_bid(
         demand_id=data.demand_id,
         use=data.use,
     )
-    qty = quantity_of(listing, data.quantity_t, data.tonnes_per_month, data.term_months)
+    qty = quantity_of(
+        listing, data.quantity_t, data.tonnes_per_month, data.term_months, data.shortfall
+    )
     check_window(data.delivery_from, data.delivery_until, "delivery_from", "delivery_until")
     check_expiry(data.expires_at, now)
     take = Take(qty.total_t, qty.tonnes_per_month, qty.term_months, data.delivery_from)
@@ -131,6 +135,7 @@ async def place_bid(
         price_cny_t=data.price_cny_t,
         tonnes_per_month=qty.tonnes_per_month,
         term_months=qty.term_months,
+        shortfall=qty.shortfall,
         delivery_from=data.delivery_from,
         delivery_until=data.delivery_until,
         expires_at=data.expires_at or default_expiry,

@@ -29,6 +29,7 @@ from market.trading import notices
 from market.trading.eligibility import Take, check_eligible
 from market.trading.models import DEAL_STATUSES, Deal, Shipment, Tender
 from market.trading.parties import Buyer
+from market.trading.schedule import DEFAULT_SHORTFALL
 from market.trading.stock import release, reserve
 
 DEAL_FIELDS = (
@@ -45,6 +46,7 @@ DEAL_FIELDS = (
     "price_cny_t",
     "tonnes_per_month",
     "term_months",
+    "shortfall",
     "delivery_from",
     "delivery_until",
     "status",
@@ -104,11 +106,13 @@ async def refuse_if_tendered(session: AsyncSession, listing_id: int) -> None:
 
 @dataclass(frozen=True)
 class Quantity:
-    """A one-off quantity, or a standing contract of tonnes per month for a term."""
+    """A one-off quantity, or a standing contract of tonnes per month for a term (and what
+    becomes of a month's shortfall: :mod:`market.trading.schedule`)."""
 
     total_t: Decimal
     tonnes_per_month: Decimal | None = None
     term_months: int | None = None
+    shortfall: str | None = None
 
 
 def quantity_of(
@@ -116,8 +120,10 @@ def quantity_of(
     quantity_t: Decimal | None,
     tonnes_per_month: Decimal | None,
     term_months: int | None,
+    shortfall: str | None = None,
 ) -> Quantity:
-    """Either ``quantity_t`` or (``tonnes_per_month``, ``term_months``), checked (422)."""
+    """Either ``quantity_t`` or (``tonnes_per_month``, ``term_months`` and the shortfall
+    policy, default "lapse"), checked (422)."""
     standing = tonnes_per_month is not None or term_months is not None
     if standing:
         if tonnes_per_month is None or term_months is None:
@@ -132,7 +138,9 @@ def quantity_of(
             raise Invalid(
                 "quantity_t", f"must equal tonnes_per_month × term_months = {dec.t(total)}"
             )
-        return Quantity(total, tonnes_per_month, term_months)
+        return Quantity(total, tonnes_per_month, term_months, shortfall or DEFAULT_SHORTFALL)
+    if shortfall is not None:
+        raise Invalid("shortfall", "only a standing contract has a shortfall policy")
     if quantity_t is None:
         raise Invalid("quantity_t", "give quantity_t, or tonnes_per_month and term_months")
     return Quantity(quantity_t)
@@ -182,6 +190,7 @@ async def create_deal(
         price_cny_t=terms.price_cny_t,
         tonnes_per_month=terms.quantity.tonnes_per_month,
         term_months=terms.quantity.term_months,
+        shortfall=terms.quantity.shortfall,
         delivery_from=terms.delivery_from,
         delivery_until=terms.delivery_until,
         terms=dict(terms.extra),

@@ -43,6 +43,7 @@ from market.core.settings import Settings
 from market.trading import disputes, manifests, notices
 from market.trading.deals import readable_deal
 from market.trading.models import SHIPMENT_STATUSES, Deal, Shipment
+from market.trading.schedule import contract_of
 from market.trading.stock import deliver
 
 #: Clocks on lorries and weighbridges drift; a time this far ahead is still accepted.
@@ -99,6 +100,7 @@ async def record_shipment(
         manifests.parse_number(manifest)  # the shape, at least (422 naming manifest_no)
     dispatched_at = data.dispatched_at or now
     _check_time("dispatched_at", dispatched_at, deal, now)
+    _check_term(deal, dispatched_at)
     in_transit = (
         await session.exec(
             select(col(Shipment.dispatched_t)).where(
@@ -158,6 +160,19 @@ def _check_time(field: str, at: datetime, deal: Deal, now: datetime) -> None:
         raise Invalid(field, "is in the future")
     if at < deal.created_at - CLOCK_SKEW:
         raise Invalid(field, f"is before deal {deal.id} was made ({deal.created_at.isoformat()})")
+
+
+def _check_term(deal: Deal, dispatched_at: datetime) -> None:
+    """409 for a load of a standing contract dispatched after its last month (China time).
+    Within the term any month may take more than its call-off: the schedule shows it as an
+    overrun (:mod:`market.trading.schedule`), the deal's total still caps it."""
+    contract = contract_of(deal, Decimal(0))
+    if contract is not None and dispatched_at >= contract.ends_at():
+        raise Conflict(
+            f"deal {deal.id} is a standing contract that ended with {contract.last}; "
+            "it takes no call-off after its term",
+            errors=[{"field": "dispatched_at", "reason": "after the contract's term"}],
+        )
 
 
 def max_excess_pct(settings: Settings) -> Decimal:

@@ -187,7 +187,9 @@ async def _award(
         if wins:
             terms = Terms(
                 price_cny_t=bid.price_cny_t,
-                quantity=Quantity(bid.quantity_t, bid.tonnes_per_month, bid.term_months),
+                quantity=Quantity(
+                    bid.quantity_t, bid.tonnes_per_month, bid.term_months, bid.shortfall
+                ),
                 delivery_from=bid.delivery_from,
                 delivery_until=bid.delivery_until,
                 extra={"source": "tender", "tender_id": tender.id, "bid_id": bid.id},
