@@ -1,7 +1,7 @@
 """Standing contracts say what happens to a month's shortfall: roll over or lapse (issue #10).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 16:10:00.000000
 
 ``shortfall`` ("roll_over" | "lapse") is set on the bid and carried to the deal; NULL for a
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
