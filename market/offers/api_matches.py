@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from litestar import get
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
 from market.core.openapi import problems
+from market.core.settings import Settings
 from market.offers import matches
 from market.offers.compliance import listing_compliance as check_listing
 from market.offers.schemas import ComplianceAnswer, DemandMatchesOut, ListingMatchesOut
@@ -33,25 +33,31 @@ def page(q: matches.MatchQuery, items: Sequence[object]) -> dict[str, Any]:
     }
 
 
-def match_query(settings: AppSettings, state: State, limit: Limit = 20) -> matches.MatchQuery:
+def match_query(settings: Settings, state: State, limit: int) -> matches.MatchQuery:
+    """The query both match lists share.
+
+    ``limit`` is the handlers' own parameter, not a dependency's: Litestar resolves sibling
+    dependencies concurrently, and a dependency failing on a bad ``limit`` cancelled the
+    login lookup mid-query, which cost the database connection.
+    """
     return matches.MatchQuery(limit=limit, settings=settings, cache=state.match_books)
-
-
-#: The handler parameter ``ask``, and the handler's ``dependencies=``.
-Ask = NamedDependency[matches.MatchQuery]
-MATCHING = {"ask": Provide(match_query, sync_to_thread=False)}
 
 
 @get(
     "/listings/{listing_id:int}/matches",
     tags=["matching"],
     summary="Best open demand requests for this listing by delivered cost (producer, regulators)",
-    dependencies=MATCHING,
     responses=problems(403),
 )
 async def listing_matches(
-    listing_id: FromPath[int], user: CurrentUser, db: Db, ask: Ask
+    listing_id: FromPath[int],
+    user: CurrentUser,
+    db: Db,
+    settings: AppSettings,
+    state: State,
+    limit: Limit = 20,
 ) -> ListingMatchesOut:
+    ask = match_query(settings, state, limit)
     items = await matches.listing_matches(db, user, listing_id, ask)
     return ListingMatchesOut.model_validate(page(ask, items) | {"listing_id": listing_id})
 
@@ -60,12 +66,17 @@ async def listing_matches(
     "/demands/{demand_id:int}/matches",
     tags=["matching"],
     summary="Best open listings for this demand request by delivered cost (buyer, regulators)",
-    dependencies=MATCHING,
     responses=problems(403),
 )
 async def demand_matches(
-    demand_id: FromPath[int], user: CurrentUser, db: Db, ask: Ask
+    demand_id: FromPath[int],
+    user: CurrentUser,
+    db: Db,
+    settings: AppSettings,
+    state: State,
+    limit: Limit = 20,
 ) -> DemandMatchesOut:
+    ask = match_query(settings, state, limit)
     items = await matches.demand_matches(db, user, demand_id, ask)
     return DemandMatchesOut.model_validate(page(ask, items) | {"demand_id": demand_id})
 
