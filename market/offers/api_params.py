@@ -18,9 +18,21 @@ Lat = Annotated[float | None, QueryParameter(ge=-90, le=90, description="centre 
 Lon = Annotated[
     float | None, QueryParameter(ge=-180, le=180, description="centre longitude, WGS84")
 ]
-Radius = Annotated[float | None, QueryParameter(gt=0, le=2000, description="km around lat/lon")]
+#: Litestar leaves a 0 bound out of the document (it tests the bound for truth), so
+#: ``exclusiveMinimum`` is given again as ``schema_extra``.
+Radius = Annotated[
+    float | None,
+    QueryParameter(
+        gt=0, le=2000, schema_extra={"exclusive_minimum": 0.0}, description="km around lat/lon"
+    ),
+]
+#: A decimal string; the pattern documents what :func:`non_negative` accepts.
 MinQty = Annotated[
-    Decimal | None, QueryParameter(description="tonnes still available at least (≥ 0)")
+    Decimal | None,
+    QueryParameter(
+        schema_extra={"pattern": r"^[0-9]{1,12}(\.[0-9]{1,3})?$"},
+        description="tonnes still available at least (≥ 0, to the kilogram)",
+    ),
 ]
 Crs = Annotated[str, QueryParameter(description="datum of lat/lon: wgs84, gcj02, bd09, cgcs2000")]
 Material = Annotated[str | None, QueryParameter(description="catalogue code, e.g. fly_ash")]
