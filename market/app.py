@@ -21,7 +21,7 @@ from market.alerts.delivery import webhook_job
 from market.core.db import make_engine, make_sessionmaker, transaction
 from market.core.deps import close_left_open, provide_db, provide_settings
 from market.core.headers import security_headers
-from market.core.openapi import document_problems
+from market.core.openapi import ClosedBodies, document_problems
 from market.core.problems import EXCEPTION_HANDLERS
 from market.core.scheduler import Scheduler
 from market.core.settings import Settings
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         middleware=[close_left_open],
+        plugins=[ClosedBodies()],
         before_send=[security_headers(settings.production, token_paths=(f"{API_PREFIX}/auth/",))],
         debug=False,
     )

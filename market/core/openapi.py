@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Schema
+from litestar.plugins.pydantic import PydanticSchemaPlugin
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -95,3 +101,24 @@ def document_problems(handlers: Iterable[Any]) -> None:
         declared: Mapping[int, ResponseSpec] = handler.responses or {}
         implied = problems(*sorted(implied_statuses(handler) - set(declared)))
         handler.responses = {**implied, **declared}
+
+
+class ClosedBodies(PydanticSchemaPlugin):
+    """Litestar's schemas for pydantic models, but a model that refuses unknown fields
+    (``extra="forbid"``: every request body, :class:`market.core.schemas.Body`) says so with
+    ``additionalProperties: false``; Litestar's own plugin leaves every object open, so the
+    document accepted bodies the API answers with a 422. Pass it in the app's ``plugins``:
+    it then stands in for Litestar's plugin for every pydantic model."""
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        model = field_definition.annotation
+        if (
+            isinstance(model, type)
+            and issubclass(model, BaseModel)
+            and model.model_config.get("extra") == "forbid"
+        ):
+            schema.additional_properties = False
+        return schema
