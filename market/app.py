@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -53,6 +54,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if settings.production:  # no demo logins on a real server
                 async with transaction(app.state.sessionmaker) as session:
                     await refuse_demo_accounts(session)
+            # Start-up's objects (modules, catalogue, regions) will live as long as the
+            # process: freezing them keeps every later full collection from scanning them,
+            # which paused the event loop 0.4-0.7 s at a time while a large ledger file was
+            # parsed (bench/bench_ledger_import.py).
+            gc.freeze()
             async with Scheduler(app.state.sessionmaker, background):
                 yield
         finally:
