@@ -13,6 +13,7 @@ import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ from tests.database import TestDatabase, seed_catalogue
 pytest_plugins = ["tests.city"]
 
 PG_ENV = "MARKET_TEST_DATABASE_URL"
+#: The suite's organisations are unverified (verifying each one would add a regulator and an
+#: audit event to every test), so its deals are not limited; the tests of the limit itself
+#: (tests/accounts/test_organisations_are_verified_by_regulators.py) use the default, 100 t.
+SUITE_UNVERIFIED_DEAL_LIMIT_T = Decimal("1000000000")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SHARED_GEO = Path(__file__).resolve().parents[1].parent / "shared" / "geo"
 
@@ -67,6 +72,15 @@ def _cheap_password_hashing() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_deal_limit_outside_the_app() -> Iterator[None]:
+    """Sessions the tests make themselves (closing tenders as cron would) read the limit
+    from the environment, as the CLI does: the suite's, like its app's, is lifted."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MARKET_UNVERIFIED_DEAL_LIMIT_T", str(SUITE_UNVERIFIED_DEAL_LIMIT_T))
         yield
 
 
@@ -161,7 +175,14 @@ def database_url(
 async def database(database_url: str) -> AsyncIterator[TestDatabase]:
     """The backend's database and the one connection that empties it between tests."""
     # Background jobs off: tests that exercise them build their own settings.
-    db = TestDatabase(Settings(database_url=database_url, env="test", tender_poll_seconds=0))
+    db = TestDatabase(
+        Settings(
+            database_url=database_url,
+            env="test",
+            tender_poll_seconds=0,
+            unverified_deal_limit_t=SUITE_UNVERIFIED_DEAL_LIMIT_T,
+        )
+    )
     await db.open()
     try:
         yield db
@@ -251,8 +272,10 @@ _current: dict[str, Settings] = {}
 class Actors:
     """Builds users, organisations and sites through the real API, as a client would."""
 
-    def __init__(self, client: AsyncTestClient[Litestar]) -> None:
+    def __init__(self, client: AsyncTestClient[Litestar], *, verify_orgs: bool = False) -> None:
         self.client = client
+        #: Whether :meth:`org` has a regulator verify each new organisation by default.
+        self.verify_orgs = verify_orgs
         self._verifier: dict[str, str] | None = None
 
     async def user(self, name: str | None = None) -> dict[str, str]:
@@ -280,10 +303,10 @@ class Actors:
         district: str = "420802",
         name: str = "",
         *,
-        verified: bool = True,
+        verified: bool | None = None,
     ) -> dict[str, Any]:
-        """Register an organisation; unless ``verified=False`` a regulator then verifies it
-        through the real endpoint (unverified ones cannot close deals above 100 t)."""
+        """Register an organisation; with ``verified`` (default: ``verify_orgs``) a regulator
+        then verifies it through the real endpoint."""
         serial = next(_serial)
         r = await self.client.post(
             "/api/v1/organizations",
@@ -297,7 +320,7 @@ class Actors:
         )
         assert r.status_code == 201, r.text
         org = dict(r.json())
-        if verified:
+        if self.verify_orgs if verified is None else verified:
             await self.verify(org["id"])
             org["verified"] = True
         return org

@@ -10,6 +10,7 @@ as buyer or as seller: a small trial lot is fine, a large one waits for the chec
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -31,6 +32,7 @@ from market.core.settings import Settings
 #: Where the app's sessions find its settings (``session.info``), see :func:`bind_settings`.
 _SETTINGS_KEY = "settings"
 DEFAULT_LIMIT_T: Decimal = Settings.model_fields["unverified_deal_limit_t"].default
+_ENV_NAME = "MARKET_UNVERIFIED_DEAL_LIMIT_T"
 
 
 def bind_settings(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
@@ -40,9 +42,18 @@ def bind_settings(factory: async_sessionmaker[AsyncSession], settings: Settings)
 
 
 def unverified_deal_limit_t(session: AsyncSession) -> Decimal:
-    """The configured limit; the default for sessions made outside the app (CLI, scripts)."""
+    """The app's configured limit; for sessions made outside the app (the CLI's tender
+    closer, scripts) ``MARKET_UNVERIFIED_DEAL_LIMIT_T`` from the environment, or 100 t."""
     settings = session.info.get(_SETTINGS_KEY)
-    return settings.unverified_deal_limit_t if isinstance(settings, Settings) else DEFAULT_LIMIT_T
+    if isinstance(settings, Settings):
+        return settings.unverified_deal_limit_t
+    raw = os.environ.get(_ENV_NAME, "").strip()
+    if not raw:
+        return DEFAULT_LIMIT_T
+    try:
+        return Decimal(raw)
+    except ArithmeticError as exc:
+        raise ValueError(f"{_ENV_NAME} must be a number of tonnes, not {raw!r}") from exc
 
 
 async def verify_organization(

@@ -3,12 +3,15 @@ their 统一社会信用代码, every view marks them, and they cannot close lar
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from sqlmodel import col, func, select
 
 from market.accounts.models import Organization
+from market.app import create_app
 from market.core.audit_model import AuditEvent
 from market.core.settings import Settings
 from market.demo.load import load_demo
@@ -20,8 +23,15 @@ AUTHORITY = "荆门市生态环境局"
 
 
 @pytest.fixture
-def market(client: Any, actors: Actors) -> Market:
-    return Market(client, actors)
+def app(settings: Settings) -> Litestar:
+    """An app with the default limit (the suite's shared app has none, see conftest)."""
+    return create_app(settings.model_copy(update={"unverified_deal_limit_t": Decimal("100")}))
+
+
+@pytest.fixture
+def market(client: Any) -> Market:
+    """Organisations verified unless a test asks for an unverified one."""
+    return Market(client, Actors(client, verify_orgs=True))
 
 
 async def _unverified(market: Market, kind: str = "producer", **kw: Any) -> Party:
