@@ -20,9 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import User
+from market.accounts.verification import check_deal_parties
 from market.core.audit import SYSTEM, Actor, record, snapshot
 from market.core.db import metadata
-from market.core.errors import Conflict, Invalid, NotFound
+from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.listings import owned_listing, readable_listing
 from market.offers.models import Listing
 from market.trading import notices
@@ -203,21 +204,25 @@ async def _award(
 
 async def _eligible(session: AsyncSession, bid: Bid, listing: Listing, now: datetime) -> bool:
     """Whether the bidder may still take the lot at the close (a permit may have expired or
-    its capacity been used since the bid); an ineligible bid loses and the next best wins.
+    its capacity been used since the bid, or an unverified party is above the deal limit);
+    an ineligible bid loses and the next best wins.
     The refusal is kept in the audit trail."""
     take = Take(bid.quantity_t, bid.tonnes_per_month, bid.term_months, bid.delivery_from)
     why = await refusal(session, bid.buyer_org_id, listing, take, now)
-    if why is not None:
+    rule, detail = (why.rule, why.detail) if why is not None else (None, None)
+    if why is None:
+        # An unverified bidder above the deal limit loses too, rather than failing the close.
+        try:
+            await check_deal_parties(
+                session, listing.organization_id, bid.buyer_org_id, take.total_t
+            )
+        except Forbidden as exc:
+            rule, detail = "verified_required", exc.detail
+    if rule is not None:
         await record(
-            session,
-            "bid",
-            bid.id,
-            "ineligible",
-            SYSTEM,
-            None,
-            {"rule": why.rule, "detail": why.detail},
+            session, "bid", bid.id, "ineligible", SYSTEM, None, {"rule": rule, "detail": detail}
         )
-    return why is None
+    return rule is None
 
 
 async def close_due_tenders(session: AsyncSession, now: datetime | None = None) -> list[int]:
