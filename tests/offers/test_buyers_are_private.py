@@ -95,9 +95,7 @@ async def test_distances_to_anonymous_demands_are_from_the_shown_point_in_whole_
     assert Decimal(own["distance_km"]) == Decimal(str(round(exact_km, 1)))
     # A radius cannot pin the site down either: it filters on the rounded distance.
     inside = f"{query}&radius_km={round(shown_km)}"
-    assert [d["id"] for d in (await market.get(inside, stranger)).json()["items"]] == [
-        demand["id"]
-    ]
+    assert [d["id"] for d in (await market.get(inside, stranger)).json()["items"]] == [demand["id"]]
 
 
 async def test_a_deal_on_the_demand_lifts_the_anonymity_for_that_seller_only(
