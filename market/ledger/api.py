@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.core.deps import AppSettings, Db
@@ -29,6 +29,17 @@ from market.ledger.schemas import (
     PageNumber,
 )
 from market.ledger.views import LedgerFilter
+
+#: Checked by ``rules.check_filter`` (422 naming the parameter); ``schema_extra`` documents
+#: the ranges.
+Year = Annotated[
+    int | None,
+    QueryParameter(schema_extra={"minimum": 2000, "maximum": 2100}, description="2000–2100"),
+]
+Month = Annotated[
+    int | None,
+    QueryParameter(schema_extra={"minimum": 1, "maximum": 12}, description="1–12; needs year"),
+]
 
 
 @post(
@@ -54,8 +65,8 @@ async def list_ledgers(
     user: CurrentUser,
     db: Db,
     settings: AppSettings,
-    year: FromQuery[int | None] = None,
-    month: FromQuery[int | None] = None,
+    year: Year = None,
+    month: Month = None,
     site_id: FromQuery[int | None] = None,
     material: FromQuery[str | None] = None,
     page: PageNumber = 1,

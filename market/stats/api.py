@@ -11,7 +11,7 @@ from typing import Annotated
 
 from litestar import Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from market.accounts.deps import CurrentUser
 from market.accounts.guards import regulators
@@ -36,6 +36,10 @@ from market.stats.schemas import (
 #: As documented; a Response adds the charset to any text/ type itself, so it is given "text/csv".
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
+#: Checked by the service (422 naming it); ``schema_extra`` documents the range.
+TargetYear = Annotated[
+    int, QueryParameter(schema_extra={"minimum": 2000, "maximum": 2100}, description="2000–2100")
+]
 PageSize = Annotated[int, QueryParameter(ge=1, le=500)]
 GroupBy = Annotated[
     str,
@@ -196,7 +200,7 @@ async def set_target(data: JSONBody[TargetIn], user: CurrentUser, db: Db) -> Res
     summary="Producers below their utilisation target for the year (以用定产)",
     description="Regulators see every organisation; anybody else their own.",
 )
-async def below_target(user: CurrentUser, db: Db, year: FromQuery[int]) -> BelowTargetPage:
+async def below_target(user: CurrentUser, db: Db, year: TargetYear) -> BelowTargetPage:
     return BelowTargetPage.model_validate(await targets.below_target(db, user, year))
 
 

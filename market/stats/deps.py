@@ -17,8 +17,20 @@ from market.accounts.deps import CurrentUser
 from market.core.deps import Db
 from market.stats.filters import StatsFilter, viewer_filter
 
-Year = Annotated[int | None, QueryParameter(description="calendar year, 2000–2100")]
-Month = Annotated[int | None, QueryParameter(description="1–12, China time; needs year")]
+#: The ranges are checked by ``market.ledger.rules.check_filter`` (422 naming the parameter);
+#: ``schema_extra`` only documents them.
+Year = Annotated[
+    int | None,
+    QueryParameter(
+        schema_extra={"minimum": 2000, "maximum": 2100}, description="calendar year, 2000–2100"
+    ),
+]
+Month = Annotated[
+    int | None,
+    QueryParameter(
+        schema_extra={"minimum": 1, "maximum": 12}, description="1–12, China time; needs year"
+    ),
+]
 MaterialCode = Annotated[str | None, QueryParameter(description="a material code")]
 
 

@@ -8,12 +8,20 @@ from litestar import get
 from litestar.params import QueryParameter
 
 from market.accounts.deps import CurrentUser
+from market.core.audit_model import AUDITED_ENTITIES
 from market.core.deps import Db
 from market.core.openapi import problems
 from market.trading import audit_trail as svc
 from market.trading.schemas import AuditTrailOut
 
-Entity = Annotated[str, QueryParameter(description="listing, bid, tender, deal or shipment")]
+#: A string checked by the service (422 naming the choices); the document lists them.
+Entity = Annotated[
+    str,
+    QueryParameter(
+        schema_extra={"enum": list(AUDITED_ENTITIES)},
+        description="listing, bid, tender, deal or shipment",
+    ),
+]
 EntityId = Annotated[int, QueryParameter(name="id", ge=1, description="the entity's id")]
 
 
