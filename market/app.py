@@ -22,7 +22,7 @@ from market.alerts.delivery import webhook_job
 from market.core.db import make_engine, make_sessionmaker, transaction
 from market.core.deps import close_left_open, provide_db, provide_settings
 from market.core.headers import security_headers
-from market.core.openapi import ClosedBodies, document_problems
+from market.core.openapi import SECURITY, ClosedBodies, document_problems
 from market.core.problems import EXCEPTION_HANDLERS
 from market.core.scheduler import Scheduler
 from market.core.settings import Settings
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # JSON and YAML only: the HTML renderers load scripts from a CDN, which a city
             # intranet cannot reach.
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            components=SECURITY,
         ),
         middleware=[close_left_open],
         plugins=[ClosedBodies()],

@@ -5,6 +5,7 @@ the success. Statuses that follow from a handler's shape are added by
 :func:`document_problems` (a login → 401, a database session → 503, parameters or a body → 422,
 a body → 413, parameters or a body → 400, a path parameter → 404); the ones that depend on the rules (403 only
 for some callers, 409 for a state conflict) are declared on the handler with :func:`problems`.
+A handler that needs a login also gets the bearer security requirement (:data:`SECURITY`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import inspect
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Schema
+from litestar.openapi.spec import Components, Schema, SecurityScheme
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from pydantic import BaseModel
 
@@ -24,6 +26,17 @@ if TYPE_CHECKING:
     from litestar.typing import FieldDefinition
 
 PROBLEM_JSON = "application/problem+json"
+BEARER = "bearer"
+#: The document's security scheme, for the app's ``OpenAPIConfig(components=...)``.
+SECURITY = Components(
+    security_schemes={
+        BEARER: SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="the access_token from POST /api/v1/auth/login",
+        )
+    }
+)
 
 _DESCRIPTIONS = {
     400: "Malformed request: the body is not JSON or not of the expected shape",
@@ -93,11 +106,27 @@ def implied_statuses(handler: HTTPRouteHandler) -> set[int]:
     return codes
 
 
+def _needs_login(handler: HTTPRouteHandler) -> bool:
+    """The handler, or one of its own dependencies that it takes, asks for ``user``."""
+    params = inspect.signature(handler.fn).parameters
+    if "user" in params:
+        return True
+    own = handler.dependencies or {}
+    return any(
+        "user" in inspect.signature(p.dependency if isinstance(p, Provide) else p).parameters
+        for name, p in own.items()
+        if name in params
+    )
+
+
 def document_problems(handlers: Iterable[Any]) -> None:
-    """Add the implied problem responses to every handler (idempotent: apps are built often)."""
+    """Add the implied problem responses to every handler, and the bearer requirement to
+    those that need a login (idempotent: apps are built often)."""
     for handler in handlers:
         if not isinstance(handler, HTTPRouteHandler):
             continue
+        if _needs_login(handler) and not handler.security:
+            handler.security = [{BEARER: []}]
         declared: Mapping[int, ResponseSpec] = handler.responses or {}
         implied = problems(*sorted(implied_statuses(handler) - set(declared)))
         handler.responses = {**implied, **declared}
