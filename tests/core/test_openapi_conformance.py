@@ -179,3 +179,23 @@ def test_answers_match_the_document(demo_schema: Any) -> None:
     assert len(operations) >= 60, f"only {len(operations)} operations were exercised"
     # Successes are checked too: the login held and the demo ids were found.
     assert len(succeeded) >= 30, f"only {len(succeeded)} operations ever succeeded"
+
+
+def test_operations_needing_a_login_declare_the_bearer_scheme(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Generated clients send the token only where the document asks for it."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('openapi') / 'x.sqlite3'}"
+    document = create_app(Settings(database_url=url, env="test")).openapi_schema.to_schema()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    wrong = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict)
+        and "responses" in op
+        # A wrong password is a 401 too, without a token to send.
+        and path != "/api/v1/auth/login"
+        and ("401" in op["responses"]) != (op.get("security") == [{"bearer": []}])
+    ]
+    assert not wrong, wrong
