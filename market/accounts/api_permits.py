@@ -91,7 +91,14 @@ async def expiring_permits(
     user: CurrentUser,
     db: Db,
     days: Annotated[
-        int, QueryParameter(ge=0, le=permits.MAX_EXPIRING_DAYS, description="look-ahead, days")
+        int,
+        QueryParameter(
+            ge=0,
+            le=permits.MAX_EXPIRING_DAYS,
+            # Litestar leaves a 0 bound out of the document; given again to document it.
+            schema_extra={"minimum": 0},
+            description="look-ahead, days",
+        ),
     ] = 30,
 ) -> Page[ExpiringPermitOut]:
     today = permit_use.china_date(datetime.now(UTC))
