@@ -27,6 +27,7 @@ from litestar.template.config import TemplateConfig
 from market.core.errors import Problem
 from market.core.settings import Settings
 from market.web import format as fmt
+from market.web import i18n
 from market.web.render import LoginRequired, error_page
 
 HERE = Path(__file__).resolve().parent
@@ -75,6 +76,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     fmt.register(env)
+    i18n.install(env)
     env.globals["spec_in_order"] = fmt.spec_in_order
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
@@ -94,7 +96,7 @@ def page_router(
         "/",
         route_handlers=list(route_handlers),
         dependencies=dependencies,
-        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        middleware=[i18n.LocaleMiddleware, DefineMiddleware(CSRFMiddleware, config=csrf)],
         exception_handlers={
             LoginRequired: handle_login_required,
             Problem: handle_problem,
