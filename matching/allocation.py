@@ -3,9 +3,14 @@
 Pairwise top-N lists answer "who should I call?"; the city's question is "how many tonnes
 could be utilised if every feasible pairing were used, and what would the rest cost to
 move?". That is a transportation problem on the feasible pairs only (the same hard filters as
-the matcher), solved as two linear programmes with HiGHS: first the most tonnes that can
-move, then the least total delivered cost for exactly that tonnage. Lexicographic solving
-avoids a big-M weight that would either distort costs or lose precision.
+the matcher). It is solved exactly in integers as ONE min-cost flow with OR-Tools
+(``SimpleMinCostFlow.solve_max_flow_with_min_cost``): quantities in kg (how they are stored),
+costs in fen per tonne, the maximum flow first and the least cost among maximum flows —
+the lexicographic order "tonnes, then cost" without a big-M weight that could overflow int64
+or distort costs. Supply nodes carry +kg, demand nodes −kg; what cannot move stays put.
+
+:func:`solve_transport_lp` is the same problem as two HiGHS linear programmes (the previous
+solver), kept as an independent cross-check for the tests and the benchmark.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 
@@ -22,8 +30,10 @@ from matching.engine import DemandBook
 from matching.model import Demand, Supply
 from matching.scoring import MatchSettings
 
-_TONNE_Q = Decimal("0.01")
 _CENT = Decimal("0.01")
+_KG = Decimal(1000)
+
+I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class Flow:
     demand_id: int
     tonnes: Decimal
     delivered_cny_t: Decimal
+    road_km: Decimal = Decimal(0)
 
     @property
     def cost_cny(self) -> Decimal:
@@ -52,22 +63,144 @@ class Allocation:
     unallocated_by_supply: dict[int, Decimal]
 
 
-def solve_transport(
-    supply_t: Sequence[float],
-    demand_t: Sequence[float],
-    pairs: Sequence[tuple[int, int]],
-    cost: Sequence[float],
-) -> np.ndarray:
-    """Tonnes per pair: maximise the total moved, then minimise Σ cost × tonnes.
+@dataclass(frozen=True)
+class Pairs:
+    """The feasible pairs of one allocation problem as integer columns.
 
-    ``pairs`` are (supply index, demand index) of the feasible pairings only, so the LP
-    has one variable per feasible pair rather than per supply × demand.
+    ``supply_kg``/``demand_kg`` per listing; per pair: supply row ``si``, demand row ``di``,
+    delivered cost ``cost_fen_t`` (fen per tonne) and rounded road distance ``road_dkm``
+    (tenths of a km).
     """
-    m = len(pairs)
+
+    supply_kg: I64
+    demand_kg: I64
+    si: I64
+    di: I64
+    cost_fen_t: I64
+    road_dkm: I64
+
+    def __len__(self) -> int:
+        return int(self.si.size)
+
+
+def _kg(quantity_t: Decimal) -> int:
+    """Whole kg of a tonnage (quantities are stored as integer kg, so this is exact)."""
+    return int((quantity_t * _KG).to_integral_value(rounding="ROUND_FLOOR"))
+
+
+def _round_half_even_div(num: I64, den: int) -> I64:
+    """``num / den`` rounded half to even, in integers (``den`` > 0), like Decimal.quantize."""
+    q, r = np.divmod(num, den)
+    up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
+    return np.asarray(q + up, dtype=np.int64)
+
+
+def freight_fen_t(road_dkm: I64, rate_cny_t_km: Decimal) -> I64:
+    """Freight in fen per tonne for road distances in 0.1 km, rounded as the matcher does:
+    ``(road_km × rate).quantize(0.01)``, computed exactly in integers."""
+    sign, digits, exponent = rate_cny_t_km.normalize().as_tuple()
+    if sign:
+        raise ValueError("freight rate must not be negative")
+    numerator = int("".join(map(str, digits)) or "0")
+    # road_km × rate × 100 fen = road_dkm × numerator × 10^exponent × 10
+    power = int(exponent) + 1
+    num = road_dkm.astype(np.int64) * numerator
+    if power >= 0:
+        return np.asarray(num * 10**power, dtype=np.int64)
+    return _round_half_even_div(num, 10**-power)
+
+
+def allocation_pairs(
+    supplies: Sequence[Supply],
+    demands: Sequence[Demand],
+    settings: MatchSettings | None = None,
+) -> Pairs:
+    """Every feasible (supply, demand) pair with its integer cost, via the demand index.
+
+    Each supply's candidates come from :meth:`DemandBook.feasible_for_supply` (spatial index
+    + the matcher's hard filters, vectorised over the demands); the cost of a pair is price +
+    freight for the road distance rounded to 0.1 km, as in a Match.
+    """
+    settings = settings or MatchSettings()
+    book = DemandBook(demands)
+    rows: list[NDArray[np.intp]] = []
+    kms: list[NDArray[np.float64]] = []
+    owners: list[NDArray[np.int64]] = []
+    for i, s in enumerate(supplies):
+        scored = book.feasible_for_supply(s, settings)
+        if len(scored):
+            rows.append(scored.rows)
+            kms.append(scored.road_km)
+            owners.append(np.full(len(scored), i, dtype=np.int64))
+    if rows:
+        si = np.concatenate(owners)
+        di = np.concatenate(rows).astype(np.int64)
+        road_dkm = np.rint(np.concatenate(kms) * 10.0).astype(np.int64)
+    else:
+        si = di = road_dkm = np.zeros(0, dtype=np.int64)
+    price_fen = np.asarray(
+        [int(s.price_cny_t.quantize(_CENT) * 100) for s in supplies], dtype=np.int64
+    )
+    cost = price_fen[si] + freight_fen_t(road_dkm, settings.freight_cny_per_t_km)
+    return Pairs(
+        supply_kg=np.asarray([_kg(s.quantity_t) for s in supplies], dtype=np.int64),
+        demand_kg=np.asarray([_kg(d.quantity_t) for d in demands], dtype=np.int64),
+        si=si,
+        di=di,
+        cost_fen_t=np.asarray(cost, dtype=np.int64),
+        road_dkm=road_dkm,
+    )
+
+
+def solve_transport(
+    supply_kg: Sequence[int] | I64,
+    demand_kg: Sequence[int] | I64,
+    si: Sequence[int] | I64,
+    di: Sequence[int] | I64,
+    cost: Sequence[int] | I64,
+) -> I64:
+    """Integer amount per pair: the most that can move, then the least Σ cost × amount.
+
+    Amounts and costs are integers (kg and fen per tonne in :func:`allocate`); pairs are
+    (``si[k]``, ``di[k]``) row indices of the feasible pairings only. One OR-Tools solve.
+    """
+    s_kg = np.asarray(supply_kg, dtype=np.int64)
+    d_kg = np.asarray(demand_kg, dtype=np.int64)
+    tails = np.asarray(si, dtype=np.int64)
+    heads = np.asarray(di, dtype=np.int64)
+    costs = np.asarray(cost, dtype=np.int64)
+    m = int(tails.size)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if np.any(s_kg < 0) or np.any(d_kg < 0):
+        raise ValueError("quantities must not be negative")
+    n_s = int(s_kg.size)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    # A pair can never carry more than the smaller of its two ends.
+    caps = np.minimum(s_kg[tails], d_kg[heads])
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads + n_s, caps, costs)
+    nodes = np.arange(n_s + int(d_kg.size), dtype=np.int64)
+    flow.set_nodes_supplies(nodes, np.concatenate([s_kg, -d_kg]))
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"allocation min-cost flow failed: {status!r}")
+    return np.asarray(flow.flows(np.arange(m, dtype=np.int64)), dtype=np.int64)
+
+
+def solve_transport_lp(
+    supply_t: Sequence[float] | NDArray[np.float64],
+    demand_t: Sequence[float] | NDArray[np.float64],
+    pairs: Sequence[tuple[int, int]] | NDArray[np.int64],
+    cost: Sequence[float] | NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Cross-check: the same problem as two HiGHS LPs (maximise the total moved, then
+    minimise Σ cost × amount with the total held at that maximum). Floats, not integers.
+    """
+    p = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
+    m = int(p.shape[0])
     if m == 0:
         return np.zeros(0)
-    si = np.fromiter((p[0] for p in pairs), dtype=np.intp, count=m)
-    di = np.fromiter((p[1] for p in pairs), dtype=np.intp, count=m)
+    si, di = p[:, 0], p[:, 1]
     cols = np.arange(m)
     a_s = coo_matrix((np.ones(m), (si, cols)), shape=(len(supply_t), m))
     a_d = coo_matrix((np.ones(m), (di, cols)), shape=(len(demand_t), m))
@@ -78,66 +211,77 @@ def solve_transport(
     if first.status != 0:
         raise RuntimeError(f"allocation LP failed: {first.message}")
     most = -float(first.fun)
-    # Hold the tonnage at the maximum while minimising cost. HiGHS works to a feasibility
-    # tolerance of about 1e-7, so the bound is met to that precision, far below the
-    # 0.01 t that flows are reported in.
+    # Hold the tonnage at the maximum (HiGHS feasibility tolerance ≈ 1e-7, relative).
     a2 = csr_matrix(vstack([a_ub, csr_matrix(-np.ones((1, m)))]))
-    b2 = np.concatenate([b_ub, [-most]])
+    b2 = np.concatenate([b_ub, [-most * (1 - 1e-12)]])
     second = linprog(np.asarray(cost, float), A_ub=a2, b_ub=b2, bounds=(0, None), method="highs")
     if second.status != 0:
         raise RuntimeError(f"allocation LP failed: {second.message}")
     return np.asarray(second.x)
 
 
+def solve_pairs(pairs: Pairs, solver: Literal["flow", "lp"] = "flow") -> I64:
+    """kg per pair with the chosen solver (``"lp"`` rounds HiGHS's vertex to whole kg)."""
+    if solver == "flow":
+        return solve_transport(
+            pairs.supply_kg, pairs.demand_kg, pairs.si, pairs.di, pairs.cost_fen_t
+        )
+    x = solve_transport_lp(
+        pairs.supply_kg.astype(float),
+        pairs.demand_kg.astype(float),
+        np.stack([pairs.si, pairs.di], axis=1),
+        pairs.cost_fen_t.astype(float),
+    )
+    return np.rint(x).astype(np.int64)
+
+
 def allocate(
     supplies: Sequence[Supply],
     demands: Sequence[Demand],
     settings: MatchSettings | None = None,
+    *,
+    solver: Literal["flow", "lp"] = "flow",
 ) -> Allocation:
     """Allocate supplies to demands of one material at least delivered cost.
 
-    Feasible pairs come from :class:`~matching.engine.DemandBook` (index, hard filters);
-    the cost of a pair is price + freight for the rounded road distance, as in a Match.
-    Flows are rounded to 0.01 t, never above a listing's quantity.
+    Feasible pairs come from :func:`allocation_pairs`; flows are whole kg, never above a
+    listing's quantity. ``solver="lp"`` uses the HiGHS cross-check instead.
     """
-    settings = settings or MatchSettings()
     materials = {s.material for s in supplies} | {d.material for d in demands}
     if len(materials) > 1:
         raise ValueError(f"allocate one material at a time, got {sorted(materials)}")
-    book = DemandBook(demands)
-    pairs: list[tuple[int, int]] = []
-    costs: list[Decimal] = []
-    for i, s in enumerate(supplies):
-        scored = book.feasible_for_supply(s, settings)
-        for row, km in zip(scored.rows.tolist(), scored.road_km.tolist(), strict=True):
-            road = Decimal(km).quantize(Decimal("0.1"))
-            freight = (road * settings.freight_cny_per_t_km).quantize(_CENT)
-            pairs.append((i, row))
-            costs.append(s.price_cny_t.quantize(_CENT) + freight)
-    x = solve_transport(
-        [float(s.quantity_t) for s in supplies],
-        [float(d.quantity_t) for d in demands],
-        pairs,
-        [float(c) for c in costs],
-    )
-    flows: list[Flow] = []
-    sent = [Decimal(0)] * len(supplies)
-    received = [Decimal(0)] * len(demands)
-    for (i, j), c, t in zip(pairs, costs, x.tolist(), strict=True):
-        tonnes = Decimal(t).quantize(_TONNE_Q)
-        tonnes = min(tonnes, supplies[i].quantity_t - sent[i], demands[j].quantity_t - received[j])
-        if tonnes <= 0:
-            continue
-        sent[i] += tonnes
-        received[j] += tonnes
-        flows.append(Flow(supplies[i].id, demands[j].id, tonnes, c))
+    pairs = allocation_pairs(supplies, demands, settings)
+    x = solve_pairs(pairs, solver)
+    used = np.flatnonzero(x > 0)
+    sent = np.bincount(pairs.si[used], weights=x[used], minlength=len(supplies))
+    received = np.bincount(pairs.di[used], weights=x[used], minlength=len(demands))
+    flows = [
+        Flow(
+            supplies[i].id,
+            demands[j].id,
+            Decimal(kg) / _KG,
+            Decimal(c) / 100,
+            Decimal(km) / 10,
+        )
+        for i, j, kg, c, km in zip(
+            pairs.si[used].tolist(),
+            pairs.di[used].tolist(),
+            x[used].tolist(),
+            pairs.cost_fen_t[used].tolist(),
+            pairs.road_dkm[used].tolist(),
+            strict=True,
+        )
+    ]
     flows.sort(key=lambda f: (f.supply_id, f.demand_id))
-    left = {s.id: s.quantity_t - sent[i] for i, s in enumerate(supplies)}
+    left = {
+        s.id: Decimal(int(pairs.supply_kg[i]) - int(sent[i])) / _KG for i, s in enumerate(supplies)
+    }
+    unmet = int(pairs.demand_kg.sum()) - int(received.sum())
     return Allocation(
         flows=tuple(flows),
-        tonnes_allocated=sum((f.tonnes for f in flows), Decimal(0)),
+        tonnes_allocated=Decimal(int(x[used].sum())) / _KG,
         total_cost_cny=sum((f.cost_cny for f in flows), Decimal(0)),
         unallocated_supply_t=sum(left.values(), Decimal(0)),
-        unmet_demand_t=sum((d.quantity_t - received[j] for j, d in enumerate(demands)), Decimal(0)),
+        unmet_demand_t=Decimal(unmet) / _KG,
         unallocated_by_supply=left,
     )

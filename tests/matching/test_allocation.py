@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from geodata.distance import geodesic_km_many
-from matching.allocation import allocate, solve_transport
+from matching.allocation import (
+    allocate,
+    allocation_pairs,
+    solve_pairs,
+    solve_transport,
+    solve_transport_lp,
+)
 from matching.model import Demand, Supply
 
 DONGBAO = (112.2048, 31.0335)
@@ -24,9 +30,11 @@ def test_2x2_by_hand() -> None:
     subject to a ≤ 50 and a + b ≤ 80, so a = 50, b = 30: x11 = 30, x12 = 70, x21 = 50,
     x22 = 0, cost 2450 (the cheap-looking 15 lane is used fully to keep S2 off the 40 one).
     """
-    x = solve_transport([100, 50], [80, 80], [(0, 0), (0, 1), (1, 0), (1, 1)], [10, 20, 15, 40])
-    assert np.allclose(x, [30, 70, 50, 0], atol=1e-6)
-    assert float(np.dot(x, [10, 20, 15, 40])) == pytest.approx(2450)
+    x = solve_transport([100, 50], [80, 80], [0, 0, 1, 1], [0, 1, 0, 1], [10, 20, 15, 40])
+    assert x.tolist() == [30, 70, 50, 0]
+    assert int(np.dot(x, [10, 20, 15, 40])) == 2450
+    lp = solve_transport_lp([100, 50], [80, 80], [(0, 0), (0, 1), (1, 0), (1, 1)], [10, 20, 15, 40])
+    assert np.allclose(lp, [30, 70, 50, 0], atol=1e-6)
 
 
 def test_3x3_with_infeasible_pairs_by_hand() -> None:
@@ -37,20 +45,69 @@ def test_3x3_with_infeasible_pairs_by_hand() -> None:
     cost = 1300 − 2a − 12c with c = S1→D0 ≤ 40 − a. Best: a = 30, c = 10, so
     x00 = 30, x01 = 20, x10 = 10, x12 = 20, x21 = 20; 100 t moved at 1120.
     """
-    pairs = [(0, 0), (0, 1), (1, 0), (1, 2), (2, 1)]
-    x = solve_transport([50, 30, 20], [40, 40, 40], pairs, [10, 12, 8, 20, 5])
-    assert np.allclose(x, [30, 20, 10, 20, 20], atol=1e-6)
-    assert float(np.dot(x, [10, 12, 8, 20, 5])) == pytest.approx(1120)
+    x = solve_transport(
+        [50, 30, 20], [40, 40, 40], [0, 0, 1, 1, 2], [0, 1, 0, 2, 1], [10, 12, 8, 20, 5]
+    )
+    assert x.tolist() == [30, 20, 10, 20, 20]
+    assert int(np.dot(x, [10, 12, 8, 20, 5])) == 1120
 
 
 def test_tonnes_come_before_cost() -> None:
     """Moving 10 t to D1 at 100 CNY/t beats leaving it: utilisation is the first goal."""
-    x = solve_transport([10, 10], [10, 10], [(0, 0), (1, 0), (0, 1)], [1, 1, 100])
-    assert np.allclose(x, [0, 10, 10], atol=1e-6)
+    x = solve_transport([10, 10], [10, 10], [0, 1, 0], [0, 0, 1], [1, 1, 100])
+    assert x.tolist() == [0, 10, 10]
+
+
+def test_negative_prices_still_move_the_most_tonnes() -> None:
+    """S = [10, 10], D = [10, 10]; pairs (0,0) −50, (0,1) 1, (1,0) 1.
+
+    Sending S0→D0 at −50 alone moves 10 t (cost −500); S0→D1 + S1→D0 moves 20 t at 20.
+    Tonnes come first, so 20 t at cost 20 even though −500 is cheaper.
+    """
+    x = solve_transport([10, 10], [10, 10], [0, 0, 1], [0, 1, 0], [-50, 1, 1])
+    assert x.tolist() == [0, 10, 10]
+
+
+def test_unbalanced_supply_and_demand_by_hand() -> None:
+    """S = [100], D = [30, 30]; costs 7 and 3: both demands are filled, 40 left, cost 300."""
+    x = solve_transport([100], [30, 30], [0, 0], [0, 1], [7, 3])
+    assert x.tolist() == [30, 30]
 
 
 def test_no_feasible_pairs() -> None:
-    assert solve_transport([10], [10], [], []).size == 0
+    assert solve_transport([10], [10], [], [], []).size == 0
+    assert solve_transport_lp([10], [10], [], []).size == 0
+
+
+def test_zero_quantities_move_nothing() -> None:
+    assert solve_transport([0, 5], [5, 0], [0, 1], [0, 1], [1, 1]).tolist() == [0, 0]
+
+
+def test_negative_quantity_is_rejected() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        solve_transport([-1], [5], [0], [0], [1])
+
+
+def test_allocate_empty_inputs() -> None:
+    plan = allocate([], [])
+    assert plan.flows == () and plan.tonnes_allocated == 0 and plan.unmet_demand_t == 0
+    only_supply = allocate([_s(1, DONGBAO, 10, "1")], [])
+    assert only_supply.unallocated_supply_t == D(10) and only_supply.unallocated_by_supply == {
+        1: D(10)
+    }
+
+
+def test_allocate_all_pairs_excluded() -> None:
+    """Every demand is out of reach (haul 1 km) or too cheap: nothing moves, all is left."""
+    supplies = [_s(1, DONGBAO, 100, "20"), _s(2, DUODAO, 40, "10")]
+    demands = [
+        Demand(1, 50, "fly_ash", *ZHONGXIANG, quantity_t=D(120), max_haul_km=D(1)),
+        Demand(2, 51, "fly_ash", *CHEM_PARK, quantity_t=D(50), max_price_cny_t=D(5)),
+    ]
+    plan = allocate(supplies, demands)
+    assert plan.flows == ()
+    assert plan.tonnes_allocated == 0 and plan.total_cost_cny == 0
+    assert plan.unallocated_supply_t == D(140) and plan.unmet_demand_t == D(170)
 
 
 def _s(id: int, at: tuple[float, float], qty: int, price: str) -> Supply:
@@ -92,6 +149,54 @@ def test_allocate_respects_filters_and_reports_what_is_left() -> None:
     # Supply 2 must send 50 t to demand 2, so 50 t of it can go to the park and supply 1
     # sends 70 t there, leaving 30 t of supply 1 unused.
     assert plan.unallocated_by_supply == {1: D(30), 2: D(0)}
+
+
+def _random_city(rng: np.random.Generator, n: int) -> tuple[list[Supply], list[Demand]]:
+    lon = rng.uniform(111.9, 113.5, 2 * n)
+    lat = rng.uniform(30.4, 31.6, 2 * n)
+    supplies = [
+        Supply(
+            i,
+            i,
+            "fly_ash",
+            lon[i],
+            lat[i],
+            D(int(rng.integers(1, 500_000))) / 1000,
+            D(int(rng.integers(-3000, 8000))) / 100,
+        )
+        for i in range(n)
+    ]
+    demands = [
+        Demand(
+            i,
+            10_000 + i,
+            "fly_ash",
+            lon[n + i],
+            lat[n + i],
+            quantity_t=D(int(rng.integers(1, 500_000))) / 1000,
+            max_haul_km=D(int(rng.integers(10, 40))),
+            max_price_cny_t=D(int(rng.integers(0, 90))) if i % 3 == 0 else None,
+        )
+        for i in range(n)
+    ]
+    return supplies, demands
+
+
+def test_random_mid_size_equals_the_lp_cross_check() -> None:
+    supplies, demands = _random_city(np.random.default_rng(13), 150)
+    pairs = allocation_pairs(supplies, demands)
+    assert len(pairs) > 500
+    flow = solve_pairs(pairs, "flow")
+    lp = solve_pairs(pairs, "lp")
+    assert int(flow.sum()) == int(lp.sum())
+    assert int(flow @ pairs.cost_fen_t) == int(lp @ pairs.cost_fen_t)
+    # The flow plan is feasible: no listing sends or receives more than it has.
+    assert np.all(np.bincount(pairs.si, flow, len(supplies)) <= pairs.supply_kg)
+    assert np.all(np.bincount(pairs.di, flow, len(demands)) <= pairs.demand_kg)
+    a = allocate(supplies, demands)
+    b = allocate(supplies, demands, solver="lp")
+    assert a.tonnes_allocated == b.tonnes_allocated > 0
+    assert a.unallocated_supply_t == b.unallocated_supply_t
 
 
 def test_allocate_rejects_mixed_materials() -> None:
