@@ -1,0 +1,107 @@
+"""The ledger parse in a worker process, so a large file never holds the server's GIL.
+
+NOT YET WIRED IN (issue #11, unfinished): :func:`market.ledger.importer.import_file` still
+parses in a thread. Use :func:`parse_in_process` in its place and call :func:`shutdown`
+from the app's lifespan.
+
+Bytes go in, compact picklable tuples come out (unpickling 100,000 dataclasses holding
+Decimals would itself block the loop); a :class:`Problem` raised in the worker comes back
+as its class, detail, errors and status. A worker that overruns the time limit is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+from market.core.errors import Invalid, Problem
+from market.ledger.models import LEDGER_TONNES
+from market.ledger.reading import FileTooLarge, Limits
+from market.ledger.rules import LedgerEntry
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _compact(content: bytes, limits: Limits) -> tuple[str, Any]:
+    from market.ledger.importer import parse_file
+
+    try:
+        rows = parse_file(content, limits)
+    except Problem as exc:
+        return "problem", (type(exc).__name__, exc.detail, exc.errors, exc.status)
+    out = []
+    for number, material, item in rows:
+        if isinstance(item, LedgerEntry):
+            tonnes = tuple(str(item.tonnes[n]) for n in LEDGER_TONNES)
+            out.append((number, material, (item.site_id, item.year, item.month, tonnes, item.note)))
+        else:
+            out.append((number, material, list(item)))
+    return "rows", out
+
+
+def _expand(rows: list[Any]) -> list[Any]:
+    result = []
+    for number, material, item in rows:
+        if isinstance(item, tuple):
+            site_id, year, month, tonnes, note = item
+            entry = LedgerEntry(
+                site_id,
+                material,
+                year,
+                month,
+                dict(zip(LEDGER_TONNES, map(Decimal, tonnes), strict=True)),
+                note,
+            )
+            result.append((number, material, entry))
+        else:
+            result.append((number, material, item))
+    return result
+
+
+def _rebuild(kind: str, detail: str, errors: list[dict[str, str]], status: int) -> Problem:
+    cls = {"FileTooLarge": FileTooLarge, "Invalid": Invalid}.get(kind, Problem)
+    exc = Problem.__new__(cls)
+    Exception.__init__(exc, detail)
+    exc.detail, exc.errors, exc.status = detail, errors, status
+    return exc
+
+
+def pool() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    return _pool
+
+
+def shutdown() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+def _kill() -> None:
+    global _pool
+    if _pool is not None:
+        for p in list(getattr(_pool, "_processes", {}).values()):
+            p.kill()
+        shutdown()
+
+
+async def parse_in_process(content: bytes, limits: Limits) -> list[Any]:
+    """As :func:`market.ledger.importer.parse_file`, in the worker process."""
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(pool(), _compact, content, limits)
+    try:
+        kind, payload = await asyncio.wait_for(future, limits.seconds + 5)
+    except TimeoutError:
+        _kill()
+        raise FileTooLarge(
+            f"the file took more than {limits.seconds:g} s to read", "ledger_import_seconds"
+        ) from None
+    if kind == "problem":
+        raise _rebuild(*payload)
+    return await asyncio.to_thread(_expand, payload)
