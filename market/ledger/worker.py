@@ -32,7 +32,7 @@ def _compact(content: bytes, limits: Limits) -> tuple[str, Any]:
         rows = parse_file(content, limits)
     except Problem as exc:
         return "problem", (type(exc).__name__, exc.detail, exc.errors, exc.status)
-    out = []
+    out: list[Any] = []
     for number, material, item in rows:
         if isinstance(item, LedgerEntry):
             tonnes = tuple(str(item.tonnes[n]) for n in LEDGER_TONNES)
