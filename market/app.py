@@ -27,6 +27,7 @@ from market.core.problems import EXCEPTION_HANDLERS
 from market.core.scheduler import Scheduler
 from market.core.settings import Settings
 from market.geo.regions import RegionLocator, provide_locate
+from market.ledger import worker as ledger_worker
 from market.offers.matches import BookCache
 from market.trading.jobs import trading_job
 from market.web.config import page_router, static_router, template_config
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             async with Scheduler(app.state.sessionmaker, background):
                 yield
         finally:
+            ledger_worker.shutdown()
             await engine.dispose()
 
     document_problems(routes.API)

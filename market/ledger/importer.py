@@ -34,6 +34,7 @@ from market.accounts.models import User
 from market.accounts.service import normalise_email
 from market.core.errors import Invalid, NotFound, Problem
 from market.core.settings import Settings
+from market.ledger import worker
 from market.ledger.columns import map_header
 from market.ledger.models import LEDGER_TONNES
 from market.ledger.reading import (
@@ -193,7 +194,7 @@ async def import_file(
     """
     if not content.strip():
         raise Invalid("file", "the file is empty")
-    unresolved = await asyncio.to_thread(parse_file, content, Limits.from_settings(settings))
+    unresolved = await worker.parse_in_process(content, Limits.from_settings(settings))
     materials = await material_names(session)  # the transaction starts here
     rows = await asyncio.to_thread(resolve_materials, unresolved, materials)
     return await import_entries(session, actor, rows, settings, progress)

@@ -1,8 +1,10 @@
 """The ledger parse in a worker process, so a large file never holds the server's GIL.
 
-NOT YET WIRED IN (issue #11, unfinished): :func:`market.ledger.importer.import_file` still
-parses in a thread. Use :func:`parse_in_process` in its place and call :func:`shutdown`
-from the app's lifespan.
+:func:`market.ledger.importer.import_file` calls :func:`parse_in_process`; the app's
+lifespan calls :func:`shutdown`. A thread was not enough: openpyxl and the CSV reader are
+pure Python and hold the GIL, so a 100,000-row parse in a thread still delayed every other
+request (bench/bench_ledger_import.py). One spawned process, started on the first import
+and reused, keeps the event loop's thread free.
 
 Bytes go in, compact picklable tuples come out (unpickling 100,000 dataclasses holding
 Decimals would itself block the loop); a :class:`Problem` raised in the worker comes back

@@ -1,0 +1,55 @@
+"""The ledger parse runs in a separate process, and comes back exactly as the in-thread parse.
+
+A thread was not enough (the pure-Python readers hold the GIL, so other requests waited);
+these tests pin the process boundary: same rows, same errors with their status, and a
+worker that overruns its time is killed and replaced rather than left running.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from market.ledger import worker
+from market.ledger.importer import parse_file
+from market.ledger.reading import FileTooLarge, Limits
+from tests.ledger.test_import_is_all_or_nothing import zh_csv
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_rows_from_the_worker_equal_the_in_thread_parse() -> None:
+    content = zh_csv("1,磷石膏,2025-01,10.5,4,3,,,,,,", "2,粉煤灰,2025-02,x,,,,,,,,").encode()
+    limits = Limits.defaults()
+    assert await worker.parse_in_process(content, limits) == parse_file(content, limits)
+
+
+async def test_the_parse_happens_in_another_process() -> None:
+    await worker.parse_in_process(zh_csv("1,磷石膏,2025-01,1,1,,,,,,,").encode(), Limits.defaults())
+    pids = {p.pid for p in worker.pool()._processes.values()}
+    assert pids and os.getpid() not in pids
+
+
+async def test_a_limit_in_the_worker_comes_back_as_the_same_problem() -> None:
+    content = zh_csv(*["1,磷石膏,2025-01,1,1,,,,,,,"] * 30).encode()
+    limits = Limits(rows=10, columns=64, unpacked_bytes=10**8, ratio=100, seconds=30)
+    with pytest.raises(FileTooLarge) as caught:
+        await worker.parse_in_process(content, limits)
+    assert caught.value.status == 413
+    assert "MARKET_LEDGER_IMPORT_MAX_ROWS" in caught.value.detail
+
+
+async def test_a_worker_past_its_time_is_killed_and_the_next_parse_gets_a_new_one() -> None:
+    row = zh_csv("1,磷石膏,2025-01,1,1,,,,,,,").encode()
+    await worker.parse_in_process(row, Limits.defaults())
+    old = {p.pid for p in worker.pool()._processes.values()}
+    worker.shutdown()
+    # The wait is limits.seconds + 5 s: at -4.95 s it is 50 ms, less than a spawned
+    # interpreter needs to start, so the parent gives up first and kills the worker.
+    hurried = Limits(rows=10, columns=64, unpacked_bytes=10**8, ratio=100, seconds=-4.95)
+    with pytest.raises(FileTooLarge):
+        await worker.parse_in_process(row, hurried)
+    assert worker._pool is None
+    assert len(await worker.parse_in_process(row, Limits.defaults())) == 1
+    assert {p.pid for p in worker.pool()._processes.values()}.isdisjoint(old)
