@@ -28,6 +28,7 @@ from market.stats import api as stats_api
 from market.stats import web as stats_web
 from market.trading import api as trading_api
 from market.trading import api_audit, api_deals, api_shipments
+from market.web import lang as web_lang
 
 #: Handlers under ``/api/v1``, in the order the OpenAPI document lists them.
 API: list[Any] = [
@@ -57,5 +58,6 @@ PAGES: list[Any] = [
     *web_listings.routes,
     *web_demands.routes,
     *stats_web.routes,
+    *web_lang.routes,
 ]
 PAGE_DEPENDENCIES = {"viewer": Provide(provide_viewer), "member": Provide(provide_member)}
