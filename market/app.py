@@ -30,6 +30,7 @@ from market.geo.regions import RegionLocator, provide_locate
 from market.ledger import worker as ledger_worker
 from market.offers.matches import BookCache
 from market.trading.jobs import trading_job
+from market.web.apidocs import ShippedSwaggerUI
 from market.web.config import page_router, static_router, template_config
 
 API_PREFIX = "/api/v1"
@@ -88,9 +89,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Jingmen solid-waste and recycled-resources exchange",
             version="1.0.0",
             path="/schema",
-            # JSON and YAML only: the HTML renderers load scripts from a CDN, which a city
-            # intranet cannot reach.
-            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            # Swagger UI at /schema from the app's own static files (Litestar's HTML
+            # renderers load scripts from a CDN, which a city intranet cannot reach).
+            render_plugins=[ShippedSwaggerUI(), JsonRenderPlugin(), YamlRenderPlugin()],
             components=SECURITY,
         ),
         middleware=[close_left_open],

@@ -109,13 +109,25 @@ def page_router(
 
 
 def static_router() -> Router:
-    """``/static/app.css``: one stylesheet, no CDN, cached for a day."""
+    """``/static/app.css``: one stylesheet, no CDN, cached for a day; and under
+    ``/static/swagger-ui/`` the API documentation's assets from the installed package."""
     from litestar.datastructures import CacheControlHeader
 
-    return create_static_files_router(
+    from market.web.apidocs import SWAGGER_UI_DIR, SWAGGER_UI_URL
+
+    cache = CacheControlHeader(max_age=86400, public=True)
+    swagger = create_static_files_router(
+        path=SWAGGER_UI_URL,
+        directories=[SWAGGER_UI_DIR],
+        name="static-swagger-ui",
+        cache_control=cache,
+        include_in_schema=False,
+    )
+    own = create_static_files_router(
         path="/static",
         directories=[STATIC],
         name="static",
-        cache_control=CacheControlHeader(max_age=86400, public=True),
+        cache_control=cache,
         include_in_schema=False,
     )
+    return Router("/", route_handlers=[swagger, own], include_in_schema=False)
