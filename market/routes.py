@@ -15,6 +15,7 @@ from market.catalogue import api as catalogue_api
 from market.core import health
 from market.geo import api as geo_api
 from market.ledger import api as ledger_api
+from market.ledger import web as ledger_web
 from market.offers import (
     api_demands,
     api_geomap,
@@ -58,6 +59,7 @@ PAGES: list[Any] = [
     *web_listings.routes,
     *web_demands.routes,
     *stats_web.routes,
+    *ledger_web.routes,
     *web_lang.routes,
 ]
 PAGE_DEPENDENCIES = {"viewer": Provide(provide_viewer), "member": Provide(provide_member)}
