@@ -26,6 +26,7 @@ from market.offers import (
     web_listings,
 )
 from market.stats import api as stats_api
+from market.stats import api_allocation as stats_allocation_api
 from market.stats import web as stats_web
 from market.trading import api as trading_api
 from market.trading import api_audit, api_deals, api_shipments
@@ -49,6 +50,7 @@ API: list[Any] = [
     *api_permits.routes,
     *ledger_api.routes,
     *stats_api.routes,
+    *stats_allocation_api.routes,
     *alerts_api.routes,
 ]
 

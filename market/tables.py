@@ -11,9 +11,11 @@ from market.core.audit_model import AuditEvent
 from market.geo.models import RegionRecord
 from market.ledger.models import Ledger, UtilisationTarget
 from market.offers.models import Demand, Listing
+from market.stats.scenario_models import AllocationScenario
 from market.trading.models import Bid, Deal, Shipment, Tender
 
 __all__ = [
+    "AllocationScenario",
     "ApiToken",
     "AuditEvent",
     "Bid",
