@@ -283,6 +283,28 @@ def ledger_import(file: str, as_email: str | None) -> None:
     click.echo(run_in_transaction(settings, work))
 
 
+@main.command()
+@click.option("--material", required=True, help="a material code, e.g. fly_ash")
+@click.option("--year", required=True, type=int)
+@click.option("--month", type=int, default=None, help="1-12; the whole year without it")
+@click.option("--scenario", "scenario_id", type=int, default=None, help="a saved scenario id")
+def allocate(material: str, year: int, month: int | None, scenario_id: int | None) -> None:
+    """City-wide allocation of one material (issue #13): progress lines, then the summary."""
+    from market.stats.allocation_cli import allocate_text
+
+    settings = _settings()
+
+    def progress(line: str) -> None:
+        click.echo(line, err=True)
+
+    click.echo(
+        run_in_transaction(
+            settings,
+            lambda s: allocate_text(s, settings, material, year, month, scenario_id, progress),
+        )
+    )
+
+
 @main.group()
 def webhooks() -> None:
     """Organisations' webhooks."""
