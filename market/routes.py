@@ -18,6 +18,7 @@ from market.ledger import api as ledger_api
 from market.ledger import web as ledger_web
 from market.offers import (
     api_demands,
+    api_documents,
     api_geomap,
     api_listings,
     api_matches,
@@ -52,6 +53,7 @@ API: list[Any] = [
     *stats_api.routes,
     *stats_allocation_api.routes,
     *alerts_api.routes,
+    *api_documents.routes,
 ]
 
 #: The HTML pages, behind the page router's CSRF and HTML error pages.

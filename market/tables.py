@@ -10,6 +10,7 @@ from market.catalogue.models import Grade, GradeLimit, Material, MaterialParamet
 from market.core.audit_model import AuditEvent
 from market.geo.models import RegionRecord
 from market.ledger.models import Ledger, UtilisationTarget
+from market.offers.document_models import ListingDocument
 from market.offers.models import Demand, Listing
 from market.stats.scenario_models import AllocationScenario
 from market.trading.models import Bid, Deal, Shipment, Tender
@@ -25,6 +26,7 @@ __all__ = [
     "GradeLimit",
     "Ledger",
     "Listing",
+    "ListingDocument",
     "Material",
     "MaterialParameter",
     "Membership",

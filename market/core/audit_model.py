@@ -17,9 +17,10 @@ from market.core.columns import ts_column, utcnow
 from market.core.db import JSONType
 
 AUDITED_ENTITIES = ("listing", "bid", "tender", "deal", "shipment")
-#: What :func:`market.core.audit.record` accepts: the trail's entities and organisations
-#: (their verification by a regulator), which have no trail endpoint of their own.
-RECORDED_ENTITIES = (*AUDITED_ENTITIES, "organization")
+#: What :func:`market.core.audit.record` accepts: the trail's entities, organisations
+#: (their verification by a regulator) and listing documents (lab reports uploaded and
+#: deleted), which have no trail endpoint of their own.
+RECORDED_ENTITIES = (*AUDITED_ENTITIES, "organization", "document")
 
 
 class AuditEvent(SQLModel, table=True):

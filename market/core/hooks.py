@@ -17,10 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 ListingChanged = Callable[[AsyncSession, Any], Awaitable[object]]
 DealtListings = Callable[[AsyncSession, Collection[int], Collection[int]], Awaitable[set[int]]]
 DealtDemands = DealtListings
+BidListings = DealtListings
 
 _listing_changed: list[ListingChanged] = []
 _dealt_listings: list[DealtListings] = []
 _dealt_demands: list[DealtDemands] = []
+_bid_listings: list[BidListings] = []
 
 
 def on_listing_changed(fn: ListingChanged) -> ListingChanged:
@@ -42,6 +44,13 @@ def provide_dealt_demands(fn: DealtDemands) -> DealtDemands:
     the seller."""
     if fn not in _dealt_demands:
         _dealt_demands.append(fn)
+    return fn
+
+
+def provide_bid_listings(fn: BidListings) -> BidListings:
+    """Register ``fn(session, org_ids, listing_ids)``: the listings the orgs have bid on."""
+    if fn not in _bid_listings:
+        _bid_listings.append(fn)
     return fn
 
 
@@ -73,4 +82,18 @@ async def dealt_demand_ids(
     found: set[int] = set()
     for fn in _dealt_demands:
         found |= await fn(session, org_ids, demand_ids)
+    return found
+
+
+async def bid_listing_ids(
+    session: AsyncSession, org_ids: Collection[int], listing_ids: Collection[int]
+) -> set[int]:
+    """Listings among ``listing_ids`` on which one of ``org_ids`` has bid as the buyer (any
+    bid, whatever became of it): such a buyer is a party to the listing's lab reports.
+
+    With no provider connected nobody has bid, which errs towards showing less.
+    """
+    found: set[int] = set()
+    for fn in _bid_listings:
+        found |= await fn(session, org_ids, listing_ids)
     return found

@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     #: Largest deal (tonnes) an organisation no regulator has verified may close, as buyer or
     #: seller (market.accounts.verification).
     unverified_deal_limit_t: NonNegativeDecimal = Decimal("100")
+    #: Lab reports attached to listings (market.offers.documents) are files under this
+    #: folder, named by their SHA-256, never rows of the database; an upload larger than
+    #: document_max_bytes is refused with 413 while it is being read.
+    document_dir: Path = Field(default_factory=lambda: PROJECT_ROOT / "var" / "documents")
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 
     @field_validator("co2_factors", mode="before")
     @classmethod

@@ -11,13 +11,15 @@ from market.core.openapi import problems
 from market.core.schemas import Page
 from market.offers import listings as svc
 from market.offers.api_params import SEARCH, SearchQuery
+from market.offers.documents import spec_sources
 from market.offers.privacy import listing_views
 from market.offers.schemas import ListingIn, ListingOut, ListingPatch
 
 
 async def _one(db: Db, user: CurrentUser, listing_id: int) -> ListingOut:
     (view,) = await listing_views(db, user, [listing_id])
-    return view
+    listing = await svc.get_listing(db, listing_id)
+    return view.model_copy(update={"spec_sources": await spec_sources(db, user, listing)})
 
 
 @post(

@@ -160,6 +160,14 @@ class ListingOut(OfferOut):
     available_until: date | None
     status: ListingStatus
     anonymous: bool
+    spec_sources: Annotated[
+        dict[str, int] | None,
+        Field(
+            description="parameter code → id of the lab report its spec value is from "
+            "(GET /listings/{id}/documents), among the reports this viewer may see; given for "
+            "one listing (GET /listings/{id} and a listing's changes), null in lists"
+        ),
+    ] = None
 
 
 class BoundsOut(Out):

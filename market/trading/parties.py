@@ -16,7 +16,7 @@ from market.catalogue import service as catalogue
 from market.core.errors import Conflict, Forbidden, Invalid
 from market.offers.demands import check_use
 from market.offers.models import Demand, Listing
-from market.trading.models import Deal
+from market.trading.models import Bid, Deal
 
 
 async def dealt_listing_ids(
@@ -27,6 +27,19 @@ async def dealt_listing_ids(
         return set()
     stmt = select(Deal.listing_id).where(
         col(Deal.buyer_org_id).in_(org_ids), col(Deal.listing_id).in_(listing_ids)
+    )
+    return set((await session.exec(stmt)).all())
+
+
+async def bid_listing_ids(
+    session: AsyncSession, org_ids: Collection[int], listing_ids: Collection[int]
+) -> set[int]:
+    """Listings among ``listing_ids`` on which one of ``org_ids`` has made or received a bid
+    as the buyer (counters and sealed tender bids included)."""
+    if not org_ids or not listing_ids:
+        return set()
+    stmt = select(Bid.listing_id).where(
+        col(Bid.buyer_org_id).in_(org_ids), col(Bid.listing_id).in_(listing_ids)
     )
     return set((await session.exec(stmt)).all())
 
