@@ -30,7 +30,7 @@ from market.stats import api as stats_api
 from market.stats import api_allocation as stats_allocation_api
 from market.stats import web as stats_web
 from market.trading import api as trading_api
-from market.trading import api_audit, api_deals, api_shipments
+from market.trading import api_audit, api_deals, api_shipments, web_deals, web_trade
 from market.web import lang as web_lang
 
 #: Handlers under ``/api/v1``, in the order the OpenAPI document lists them.
@@ -65,5 +65,7 @@ PAGES: list[Any] = [
     *stats_web.routes,
     *ledger_web.routes,
     *web_lang.routes,
+    *web_trade.routes,
+    *web_deals.routes,
 ]
 PAGE_DEPENDENCIES = {"viewer": Provide(provide_viewer), "member": Provide(provide_member)}

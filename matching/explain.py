@@ -50,6 +50,19 @@ def _volume_text(q_supply: Decimal, q_demand: Decimal) -> tuple[str, str]:
     return f"需求消纳供量 {pct}%", f"takes {pct}% of the supply"
 
 
+def delivered_cost(
+    price_cny_t: Decimal, road_km: float, settings: MatchSettings
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(road km to 0.1, freight CNY/t, delivered CNY/t) for a lot ``road_km`` away.
+
+    Freight is computed from the road distance rounded to 0.1 km, and the price is rounded
+    to the cent, so "delivered = price + freight" holds exactly on screen.
+    """
+    km = Decimal(road_km).quantize(TENTH)
+    freight = (km * settings.freight_cny_per_t_km).quantize(CENT)
+    return km, freight, price_cny_t.quantize(CENT) + freight
+
+
 def build_match(
     supply: Supply,
     demand: Demand,
@@ -63,10 +76,8 @@ def build_match(
     Freight is computed from the road distance rounded to 0.1 km, and the price is
     rounded to the cent, so "delivered = price + freight" holds exactly on screen.
     """
-    km = Decimal(road_km).quantize(TENTH)
-    freight = (km * settings.freight_cny_per_t_km).quantize(CENT)
+    km, freight, delivered = delivered_cost(supply.price_cny_t, road_km, settings)
     price = supply.price_cny_t.quantize(CENT)
-    delivered = price + freight
     big = max(supply.quantity_t, demand.quantity_t)
     fit = (min(supply.quantity_t, demand.quantity_t) / big).quantize(_MILLI) if big > 0 else 0
     compliance = check(supply.values, demand.limits)

@@ -9,10 +9,12 @@ from litestar import Request, get
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Template
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from geodata.svgmap import MapPoint, draw_map
 from market.accounts.web_session import Member
 from market.core.deps import AppSettings, Db
+from market.core.settings import Settings
 from market.geo.regions import current_locator
 from market.offers import listings as svc
 from market.offers import web_lookups as lookups
@@ -21,6 +23,7 @@ from market.offers.privacy import listing_views
 from market.offers.schemas import ListingIn, ListingOut
 from market.offers.web_grades import grade_summaries
 from market.offers.web_offers import PostForm, detail_context, search_page
+from market.web import panels
 from market.web.forms import prefixed
 from market.web.render import page
 
@@ -79,15 +82,41 @@ async def listings_page(
 async def listing_page(
     listing_id: FromPath[int], member: Member, db: Db, settings: AppSettings, state: State
 ) -> Template:
+    return await render_listing(db, member, listing_id, settings, state)
+
+
+async def render_listing(
+    db: AsyncSession,
+    member: Member,
+    listing_id: int,
+    settings: Settings,
+    state: State,
+    *,
+    status: int = 200,
+    posted: Any = None,
+) -> Template:
+    """The listing page; ``posted`` (a failed form of a panel) goes to the panels, which
+    show it again with its errors (see :mod:`market.web.panels`)."""
     listing = await svc.readable_listing(db, member.user, listing_id)
     (view,) = await listing_views(db, member.user, [listing_id])
     values = svc.spec_from_json(listing.spec)
+    extra = await panels.context(
+        "listing",
+        db=db,
+        member=member,
+        listing=listing,
+        view=view,
+        settings=settings,
+        posted=posted,
+    )
     return page(
         "listing.html",
         member,
+        status=status,
         listing=view,
         families=await grade_summaries(db, listing.material_code, values),
         **await detail_context(db, member, LISTINGS, listing, settings, state),
+        **extra,
     )
 
 
