@@ -29,6 +29,7 @@ from market.offers import (
 from market.stats import api as stats_api
 from market.stats import api_allocation as stats_allocation_api
 from market.stats import web as stats_web
+from market.stats import web_allocation as stats_allocation_web
 from market.trading import api as trading_api
 from market.trading import api_audit, api_deals, api_shipments, web_deals, web_trade
 from market.web import lang as web_lang
@@ -63,6 +64,7 @@ PAGES: list[Any] = [
     *web_listings.routes,
     *web_demands.routes,
     *stats_web.routes,
+    *stats_allocation_web.routes,
     *ledger_web.routes,
     *web_lang.routes,
     *web_trade.routes,

@@ -1,0 +1,56 @@
+"""/city/allocation and /city/scenarios: regulators see potential vs actual and the flows."""
+
+from __future__ import annotations
+
+from market.core.settings import Settings
+from tests.conftest import Actors
+from tests.stats.allocation_market import build_market
+from tests.web.helpers import SVG_NS, make_regulator, svgs, web_login
+
+
+async def test_allocation_page_draws_the_flows(client, actors: Actors, settings: Settings) -> None:
+    m = await build_market(client, actors)
+    await make_regulator(settings, "alloc@example.cn")
+    api = await actors.login("alloc@example.cn", "secret-pass-1")
+    r = await client.post(
+        "/api/v1/stats/scenarios",
+        headers=api,
+        json={"name": "无P2情景", "changes": {"removed_producers": [m.org["p2"]]}},
+    )
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    await web_login(client, "alloc@example.cn")
+
+    page = await client.get("/city/allocation", params={"material": "fly_ash", "year": 2026})
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "综合利用潜力与实际" in html and 'id="potential-by-district"' in html
+    assert "34.00 %" in html and "20.00 %" in html
+    (drawn,) = svgs(html)
+    flows = [p for p in drawn.iter(f"{SVG_NS}path") if p.get("class") == "flow"]
+    assert len(flows) == 3, "the three allocated flows are drawn on the map"
+    table = html.split('id="allocation-flows"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 4 and f'href="/demands/{m.demand["c2"]}"' in table
+
+    scenario = await client.get(
+        "/city/allocation", params={"material": "fly_ash", "year": 2026, "scenario": sid}
+    )
+    assert scenario.status_code == 200 and 'id="scenario-difference"' in scenario.text
+    assert "-40.000" in scenario.text
+
+    listing = await client.get("/city/scenarios", params={"material": "fly_ash", "year": 2026})
+    assert listing.status_code == 200, listing.text
+    assert "无P2情景" in listing.text and "基准" in listing.text
+    assert ">140<" in listing.text and ">100<" in listing.text and ">-40<" in listing.text
+
+    bad = await client.get("/city/allocation", params={"material": "nope", "year": 2026})
+    assert bad.status_code == 422 and "unknown material" in bad.text
+
+
+async def test_allocation_pages_are_for_regulators(client, actors: Actors) -> None:
+    await actors.producer()
+    await actors.user("clerk_alloc")
+    await web_login(client, "clerk_alloc@example.cn")
+    for path in ("/city/allocation", "/city/scenarios"):
+        r = await client.get(path)
+        assert r.status_code == 403 and "无权访问" in r.text
