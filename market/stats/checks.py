@@ -61,6 +61,7 @@ async def checks(session: AsyncSession, f: StatsFilter, settings: Settings) -> d
         orphan_where.append(r.c.material_code == f.material)
     if f.org_ids is not None:
         orphan_where.append(S.c.organization_id.in_(sorted(f.org_ids)))
+    orphan_where += f.site_conditions(r.c.origin_site_id)
     orphan = (
         await execute_core(
             session,

@@ -85,6 +85,7 @@ def receipt_filter(r: Subquery, f: StatsFilter) -> list[ColumnElement[bool]]:
     if f.org_ids is not None:
         ids = sorted(f.org_ids)
         conds.append(sa.or_(r.c.seller_org_id.in_(ids), r.c.buyer_org_id.in_(ids)))
+    conds += f.site_conditions(r.c.origin_site_id)
     return conds
 
 

@@ -95,6 +95,7 @@ class Facts:
             conds.append(L.c.material_code == f.material)
         if f.org_ids is not None:
             conds.append(L.c.organization_id.in_(sorted(f.org_ids)))
+        conds += f.site_conditions(L.c.site_id)
         return conds
 
     def difference(self) -> ColumnElement[int]:

@@ -10,12 +10,14 @@ it also checks the material exists and narrows the filter to what the viewer may
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.accounts.access import member_org_ids, sees_everything
-from market.accounts.models import User
+from market.accounts.models import Organization, Site, User
 from market.catalogue.models import Material
 from market.core.errors import Invalid
 from market.ledger.rules import check_filter
@@ -31,9 +33,29 @@ class StatsFilter:
     month: int | None = None
     material: str | None = None
     org_ids: frozenset[int] | None = None
+    #: Where the producer-month's site is: a district code (the site's, else its
+    #: organisation's) and an industrial-park code. None: anywhere.
+    district: str | None = None
+    park: str | None = None
 
     def __post_init__(self) -> None:
         check_filter(self.year, self.month)
+
+    def site_conditions(self, site_id: Any) -> list[ColumnElement[bool]]:
+        """``site_id`` (a column of sites' ids) restricted to the district and park, if set.
+
+        A subquery on the sites, so it adds no join to the caller's FROM clause and works
+        the same under ledgers, receipts or anything else that names a site."""
+        if self.district is None and self.park is None:
+            return []
+        s = Site.__table__  # type: ignore[attr-defined]
+        o = Organization.__table__  # type: ignore[attr-defined]
+        ids = sa.select(s.c.id).select_from(s.join(o, o.c.id == s.c.organization_id))
+        if self.district is not None:
+            ids = ids.where(func.coalesce(s.c.district_code, o.c.district_code) == self.district)
+        if self.park is not None:
+            ids = ids.where(s.c.park_code == self.park)
+        return [site_id.in_(ids.scalar_subquery())]
 
     @property
     def city(self) -> StatsFilter:
