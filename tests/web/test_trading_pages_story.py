@@ -244,3 +244,58 @@ def test_numbers_are_read_as_clerks_type_them() -> None:
     assert clean_number(" 1 200 ") == "1200"
     assert clean_number("５，０００") == "5000"
     assert clean_number("5,5") == "5,5"  # not a thousands separator: left to be refused
+
+
+def test_every_trading_message_has_its_chinese() -> None:
+    """Each msgid of the trading templates and of the service-message table is in a zh
+    catalogue, so a Chinese page never falls back to the English id."""
+    from pathlib import Path
+
+    from market.trading import web_forms
+    from market.web.i18n import catalogue
+
+    templates = Path(web_forms.__file__).resolve().parents[1] / "web" / "templates"
+    ids: set[str] = {"My trades"}
+    for path in [templates / "_listing_trade.html", *templates.glob("*trade*.html")]:
+        text = path.read_text(encoding="utf-8")
+        ids |= {m[1] for m in re.findall(r'(?<![\w.])_\(\s*(["\'])((?:(?!\1).)*)\1', text)}
+    ids |= set(web_forms._PYDANTIC.values()) | {msgid for _p, msgid in web_forms._PATTERNS}
+    zh = catalogue("zh")
+    missing = sorted(i for i in ids if not zh.get(i))
+    assert len(ids) > 150 and not missing, missing
+
+
+async def test_offers_are_withdrawn_and_rejected_and_the_pages_speak_english(
+    client: Client, actors: Actors
+) -> None:
+    _producer, buyer, listing = await setup_parties(client, actors)
+    page = f"/listings/{listing['id']}"
+    await as_user(client, "ps_buyer@example.cn")
+    site = chosen_site((await client.get(page)).text, "bid-form")
+    for qty in ("100", "200"):
+        data = {"site_id": site, "quantity_t": qty, "price_cny_t": "-14"}
+        r = await post_form(client, f"{page}/bid", data, page)
+        assert r.status_code == 303, r.text
+    first, second = sorted(
+        (await client.get("/api/v1/bids", headers=buyer)).json()["items"], key=lambda b: b["id"]
+    )
+    r = await post_form(client, f"/bids/{first['id']}/withdraw", {"back": "bids"}, "/my/bids")
+    assert r.status_code == 303 and r.headers["location"] == "/my/bids"
+    # Withdrawing twice is refused on the page, in Chinese, and changes nothing.
+    r = await post_form(client, f"/bids/{first['id']}/withdraw", {"back": "bids"}, "/my/bids")
+    assert r.status_code == 409 and "该报价已是“已撤回”状态" in r.text
+
+    await as_user(client, "ps_producer@example.cn")
+    r = await post_form(client, f"/bids/{second['id']}/reject", {"back": "listing"}, page)
+    assert r.status_code == 303 and r.headers["location"] == f"{page}#trade"
+    statuses = {
+        b["id"]: b["status"]
+        for b in (await client.get("/api/v1/bids", headers=buyer)).json()["items"]
+    }
+    assert statuses == {first["id"]: "withdrawn", second["id"]: "rejected"}
+
+    client.cookies.set("lang", "en")
+    r = await client.get("/my/bids")
+    assert "Offers made to us" in r.text and "rejected" in r.text and "待答复" not in r.text
+    r = await client.get(page)
+    assert "Bids received" in r.text and "Put to sealed tender" in r.text
