@@ -11,6 +11,7 @@ from market.accounts import api_organizations, api_permits
 from market.accounts import web as accounts_web
 from market.accounts.web_session import provide_member, provide_viewer
 from market.alerts import api as alerts_api
+from market.batteries import api as batteries_api
 from market.catalogue import api as catalogue_api
 from market.core import health
 from market.geo import api as geo_api
@@ -54,6 +55,7 @@ API: list[Any] = [
     *stats_api.routes,
     *stats_allocation_api.routes,
     *alerts_api.routes,
+    *batteries_api.routes,
     *api_documents.routes,
 ]
 

@@ -14,11 +14,14 @@ from market.offers.document_models import ListingDocument
 from market.offers.models import Demand, Listing
 from market.stats.scenario_models import AllocationScenario
 from market.trading.models import Bid, Deal, Shipment, Tender
+from market.trading.pack_models import BatteryPack, BatteryPackEvent
 
 __all__ = [
     "AllocationScenario",
     "ApiToken",
     "AuditEvent",
+    "BatteryPack",
+    "BatteryPackEvent",
     "Bid",
     "Deal",
     "Demand",

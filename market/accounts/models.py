@@ -51,6 +51,9 @@ class Organization(SQLModel, table=True):
     district_code: str = Field(max_length=12)
     #: On the MIIT list of compliant traction-battery recyclers (set by the platform admin).
     miit_listed: bool = False
+    #: On the MIIT list as a cascade-use (梯次利用) firm: only these take cascade-use battery
+    #: lots (:mod:`market.trading.eligibility`); set by regulators like ``miit_listed``.
+    miit_cascade_listed: bool = False
     webhook_url: str | None = Field(default=None, max_length=500)
     webhook_secret: str | None = Field(default=None, max_length=100)
     #: A regulator checked the 统一社会信用代码 against the business licence (营业执照); until

@@ -63,6 +63,10 @@ class Listing(SQLModel, table=True):
     available_from: date | None = None
     available_until: date | None = None
     status: str = Field(default="draft", max_length=12, index=True)
+    #: A traction-battery lot's purpose: "cascade" (梯次利用) or "recycling" (再生利用); None
+    #: (lots from before packs were traced, other materials) is treated as recycling.
+    #: Set with ``PUT /listings/{id}/battery-use`` (:mod:`market.trading.packs`).
+    battery_use: str | None = Field(default=None, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
 

@@ -25,7 +25,7 @@ from market.core.audit import Actor, record, snapshot
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.listings import listing_to_trade
 from market.offers.models import Listing
-from market.trading import notices
+from market.trading import notices, packs
 from market.trading.eligibility import Take, check_eligible
 from market.trading.models import DEAL_STATUSES, Deal, Shipment, Tender
 from market.trading.parties import Buyer
@@ -198,6 +198,7 @@ async def create_deal(
     )
     session.add(deal)
     await session.flush()
+    await packs.claim_for_deal(session, listing, deal.id or 0, buyer.org_id, actor.user_id, at)
     await record(session, "deal", deal.id, "created", actor, None, snapshot(deal, DEAL_FIELDS))
     await notices.deal_created(session, deal)
     return deal
@@ -280,6 +281,9 @@ async def settle_short(
     actor = Actor(user.id, org)
     held = max(deal.quantity_t - deal.delivered_t, Decimal(0))
     await release(session, deal.listing_id, held, actor, f"deal {deal_id} closed")
+    await packs.release_for_deal(
+        session, deal_id, deal.listing_id, deal.seller_org_id, actor.user_id
+    )
     before = {"status": deal.status, "delivered_t": deal.delivered_t}
     deal.status = "completed" if deal.delivered_t > 0 else "cancelled"
     deal.completed_at = now if deal.status == "completed" else None

@@ -12,8 +12,11 @@ that could never be made. The rule, in order:
    of that year's capacity left for the tonnes falling in each year (409: that is state, it
    changes when deals end or a new year starts); the capacity figures are
    :mod:`market.accounts.permit_use`'s, which the matcher reads too;
-3. a traction-battery lot (``battery``: every one is treated as a recycling lot) only to a
-   recycler on the MIIT list (403).
+3. a traction-battery lot (``battery``) for recycling (``battery_use`` "recycling", or not
+   said) only to a recycler on the MIIT list, and one for cascade use only to a firm on the
+   MIIT list as a cascade-use company (``miit_cascade_listed``) (403);
+4. a lot that holds traced packs only whole: the deal takes every tonne available (409;
+   :func:`market.trading.packs.whole_lot_refusal`), so no pack is split between deals.
 
 Every refusal names the rule in Chinese and English, e.g. "需持有 HW31 类危险废物经营许可证 /
 requires a hazardous-waste permit for HW31". :func:`refusal` says why not without raising,
@@ -35,6 +38,7 @@ from market.catalogue.models import Material
 from market.core import decimals as dec
 from market.core.errors import Conflict, Forbidden, NotFound, Problem
 from market.offers.models import Listing
+from market.trading import packs
 from matching.model import permit_kinds_of
 
 
@@ -160,12 +164,28 @@ async def refusal(
         buyer = await session.get(Organization, buyer_org_id)
         if buyer is None:
             raise NotFound(f"organisation {buyer_org_id} does not exist")
-        if not buyer.miit_listed:
+        if listing.battery_use == "cascade":
+            if not buyer.miit_cascade_listed:
+                return Refusal(
+                    "miit_cascade_listed_required",
+                    "动力电池梯次利用批次仅限列入工信部《新能源汽车废旧动力蓄电池综合利用行业"
+                    "规范条件》企业名单的梯次利用企业",
+                    "traction-battery cascade-use lots go only to cascade-use firms on the "
+                    "MIIT list",
+                )
+        elif not buyer.miit_listed:
             return Refusal(
                 "miit_listed_required",
                 "动力电池再生利用批次仅限列入工信部《新能源汽车废旧动力蓄电池综合利用行业"
                 "规范条件》企业名单的回收企业",
                 "traction-battery recycling lots go only to recyclers on the MIIT list",
+            )
+        if (whole := await packs.whole_lot_refusal(session, listing, take.total_t)) is not None:
+            return Refusal(
+                "whole_lot_required",
+                f"挂牌 {listing.id} 含逐包追溯的动力电池, 须整批购买 ({dec.t(listing.available_t)} 吨)",
+                whole,
+                status=409,
             )
     return None
 
