@@ -6,6 +6,10 @@ open listings and demands; regulators and the platform admin read everything.
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,9 +28,35 @@ async def membership_role(session: AsyncSession, user: User, organization_id: in
     return (await session.exec(stmt)).first()
 
 
+#: ``session.info`` key of the memo below.
+_MEMO = "member_org_ids"
+
+
 async def member_org_ids(session: AsyncSession, user: User) -> set[int]:
-    stmt = select(Membership.organization_id).where(Membership.user_id == user.id)
-    return set((await session.exec(stmt)).all())
+    """The organisations the user belongs to, asked once per session.
+
+    A match list asked it three times (the row's owner check, then each view's privacy
+    rule); one request is one session and one transaction, so the answer cannot change
+    under it except by this session's own writes, which :func:`_forget_memberships` sees.
+    """
+    memo: dict[int | None, frozenset[int]] = session.info.setdefault(_MEMO, {})
+    if user.id not in memo:
+        stmt = select(Membership.organization_id).where(Membership.user_id == user.id)
+        memo[user.id] = frozenset((await session.exec(stmt)).all())
+    return set(memo[user.id])
+
+
+def forget_member_orgs(session: AsyncSession | Session) -> None:
+    """Void the memo after a bulk statement that changes memberships (no flush to see)."""
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_memberships(session: Session, _context: Any) -> None:
+    """A flushed membership change (a new organisation's admin, an added member) voids the memo."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, Membership) for obj in changed):
+        forget_member_orgs(session)
 
 
 async def require_member(session: AsyncSession, user: User, organization_id: int) -> str:

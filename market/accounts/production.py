@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from market.accounts.access import forget_member_orgs
 from market.accounts.models import ApiToken, Membership, User
 
 #: The demo's e-mail domain (``market.demo.seed.EMAIL_DOMAIN``, which later layers own).
@@ -41,6 +42,7 @@ async def purge_demo_accounts(session: AsyncSession) -> int:
         return 0
     await session.exec(delete(ApiToken).where(col(ApiToken.user_id).in_(ids)))
     await session.exec(delete(Membership).where(col(Membership.user_id).in_(ids)))
+    forget_member_orgs(session)
     for user in users:
         user.email = f"purged-demo-{user.id}@invalid"
         user.display_name = "已删除的演示账户 (deleted demo account)"

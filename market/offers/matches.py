@@ -256,7 +256,10 @@ async def listing_matches(
     listing = await _party_row(session, LISTINGS, viewer, listing_id, q.limit)
     site = await session.get(Site, listing.site_id)
     assert site is not None
-    supply = to_supply(listing, site, await catalogue.get_material(session, listing.material_code))
+    # Held until the book is fetched: the session's identity map holds objects weakly, and
+    # the book's own look-up of the material would otherwise query it a second time.
+    material = await catalogue.get_material(session, listing.material_code)
+    supply = to_supply(listing, site, material)
     book = await q.cache.demand_book(session, listing.material_code)
     found = book.matches_for_supply(supply, match_settings(q.settings), q.limit)
     ids = [m.demand_id for m in found]
