@@ -24,6 +24,7 @@ from market.offers import (
     api_listings,
     api_matches,
     web_demands,
+    web_documents,
     web_home,
     web_listings,
 )
@@ -71,5 +72,6 @@ PAGES: list[Any] = [
     *web_lang.routes,
     *web_trade.routes,
     *web_deals.routes,
+    *web_documents.routes,
 ]
 PAGE_DEPENDENCIES = {"viewer": Provide(provide_viewer), "member": Provide(provide_member)}

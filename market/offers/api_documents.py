@@ -30,7 +30,9 @@ from market.core.deps import AppSettings, Db
 from market.core.errors import Invalid, NotFound, Problem
 from market.core.openapi import problems
 from market.core.schemas import Page
+from market.core.settings import Settings
 from market.offers import documents as svc
+from market.offers.document_models import ListingDocument
 from market.offers.document_schemas import DocumentOut
 from market.offers.document_store import DocumentMissing, DocumentStore
 
@@ -254,11 +256,15 @@ async def download_document(
     document_id: FromPath[int], user: CurrentUser, db: Db, settings: AppSettings
 ) -> Response[bytes]:
     doc, _ = await svc.readable_document(db, user, document_id)
-    store = svc.store_for(settings)
+    return await download_response(doc, settings)
+
+
+async def download_response(doc: ListingDocument, settings: Settings) -> Response[bytes]:
+    """The report's bytes as a download: the type judged at upload, never sniffed again."""
     try:
-        content = await asyncio.to_thread(store.get, doc.storage_key)
+        content = await asyncio.to_thread(svc.store_for(settings).get, doc.storage_key)
     except DocumentMissing:
-        raise NotFound(f"document {document_id}'s file is missing from the store") from None
+        raise NotFound(f"document {doc.id}'s file is missing from the store") from None
     return Response(
         content,
         media_type=doc.content_type,

@@ -16,8 +16,10 @@ from litestar import Litestar
 
 from market.app import create_app
 from market.core.settings import Settings
+from market.offers import web_documents
 from tests.conftest import Actors, assert_problem
 from tests.trading.helpers import API, Market, Party, make_regulator, sql
+from tests.web.helpers import csrf_token, web_login
 
 #: Small enough to exceed with a few KiB (the default is 10 MiB).
 LIMIT = 4096
@@ -377,3 +379,75 @@ async def test_delete_removes_the_row_and_the_file(
         (report["id"], "deleted"),
         (twin["id"], "deleted"),
     ]
+
+
+# --- the listing page ------------------------------------------------------------------
+
+
+async def test_the_listing_page_lists_reports_and_takes_uploads(
+    client: Any, actors: Actors, market: Market, document_dir: Path
+) -> None:
+    headers = await actors.user("docs_producer")
+    org = await actors.org(headers)
+    site = await actors.site(headers, org["id"])
+    seller = Party(headers, org, site)
+    listing = await market.listing(seller, spec=SPEC)
+    page = f"/listings/{listing['id']}"
+
+    await web_login(client, "docs_producer@example.cn")
+    html = (await client.get(page)).text
+    assert "检测报告" in html and 'id="document-form"' in html
+    assert "暂无您可查看的检测报告" in html
+
+    token = await csrf_token(client, page)
+    r = await client.post(
+        f"{page}/documents",
+        data={
+            "_csrf_token": token,
+            "lab": "荆门市产品质量监督检验所",
+            "sample_date": "2026-11-28",
+            "parameters": ["loi_pct", "residue_45um_pct"],
+            "spec_sources": ["loi_pct"],
+            "visibility": "parties",
+        },
+        files={"file": ("报告.pdf", pdf_bytes(), "application/pdf")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"{page}#documents"
+    html = (await client.get(page)).text
+    assert 'id="document-1"' in html and "荆门市产品质量监督检验所" in html
+    assert "来自报告 1" in html  # the spec's loss on ignition is from report 1
+    got = await client.get("/documents/1")
+    assert got.status_code == 200 and got.content == pdf_bytes()
+    assert got.headers["x-content-type-options"] == "nosniff"
+
+    # A text file named .pdf is refused on the page too, and nothing is stored.
+    r = await client.post(
+        f"{page}/documents",
+        data={"_csrf_token": token, "lab": "某检测站", "sample_date": "2026-11-28"}
+        | {"parameters": "loi_pct"},
+        files={"file": ("fake.pdf", b"not a pdf at all", "application/pdf")},
+        follow_redirects=False,
+    )
+    # The reason in the page's language (the English id where the error page shows ids as given).
+    assert r.status_code == 415
+    assert "按文件内容判断" in r.text or web_documents.UNSUPPORTED in r.text
+    r = await client.post(
+        f"{page}/documents",
+        data={"_csrf_token": token, "lab": "某检测站", "sample_date": "2026-11-28"}
+        | {"parameters": "loi_pct"},
+        files={"file": ("big.pdf", pdf_bytes(LIMIT), "application/pdf")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 413
+    assert "文件超过表单所示的大小上限" in r.text or web_documents.TOO_LARGE in r.text
+    assert len(stored_files(document_dir)) == 1
+
+    # A stranger sees neither the parties-only report nor the form.
+    await actors.user("docs_stranger")
+    await web_login(client, "docs_stranger@example.cn")
+    html = (await client.get(page)).text
+    assert "检测报告" in html and 'id="document-1"' not in html
+    assert 'id="document-form"' not in html and "来自报告" not in html
+    assert (await client.get("/documents/1")).status_code == 404
