@@ -37,6 +37,8 @@ class Supply:
     values: Mapping[str, Decimal] = field(default_factory=dict)
     hazardous: bool = False
     battery_recycling: bool = False
+    #: A traction-battery lot for cascade use: only cascade-use firms on the MIIT list.
+    battery_cascade: bool = False
     hazard_code: str | None = None
 
     def permit_kinds(self) -> frozenset[str]:
@@ -87,6 +89,8 @@ class Demand:
     limits: Mapping[str, Limit] = field(default_factory=dict)
     permits: frozenset[str] = frozenset()
     miit_listed: bool = False
+    #: On the MIIT list as a cascade-use firm (may take cascade-use battery lots).
+    miit_cascade_listed: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ Ties are broken by the other side's id, so results are deterministic.
 Hard filters (a pair failing any is never proposed): same material; organisations differ;
 supply price ≤ demand's max price (prices may be negative); road km ≤ the demand's haul limit
 (``default_max_haul_km`` when it sets none); a hazardous lot only to a holder of a permit
-for its code or HW category; a battery-recycling lot only to an MIIT-listed recycler;
+for its code or HW category; a battery-recycling lot only to an MIIT-listed recycler, a
+cascade-use battery lot only to an MIIT-listed cascade-use firm;
 specification verdict not "fails" (incomplete is allowed and shown as such).
 
 All of this runs in float64 on columns because it is evaluated for thousands of candidates
@@ -167,6 +168,8 @@ class DemandColumns:
     hi: dict[str, F64]
     scale: dict[str, F64]
     keys_by_material: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Per demand: on the MIIT list as a cascade-use firm.
+    cascade: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @classmethod
     def from_demands(cls, demands: Sequence[Demand]) -> DemandColumns:
@@ -205,6 +208,7 @@ class DemandColumns:
                 (_f(d.max_haul_km, np.nan) for d in ds), dtype=np.float64, count=n
             ),
             miit=np.fromiter((d.miit_listed for d in ds), dtype=bool, count=n),
+            cascade=np.fromiter((d.miit_cascade_listed for d in ds), dtype=bool, count=n),
             permit_masks=_kind_masks([d.permits for d in ds]),
             lo=lo,
             hi=hi,
@@ -241,6 +245,8 @@ def score_demands(
         ok &= permitted
     if supply.battery_recycling:
         ok &= cols.miit[r]
+    if supply.battery_cascade:
+        ok &= cols.cascade[r]
     r = r[ok]
 
     road = geodesic_km_many(supply.lon, supply.lat, cols.lons[r], cols.lats[r]) * settings.circuity
@@ -292,6 +298,8 @@ class SupplyColumns:
     kind_masks: dict[str, NDArray[np.bool_]]
     values: dict[str, F64]
     min_price_by_material: dict[str, float] = field(default_factory=dict)
+    #: Per lot: a cascade-use battery lot.
+    cascade: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @classmethod
     def from_supplies(cls, supplies: Sequence[Supply]) -> SupplyColumns:
@@ -317,6 +325,7 @@ class SupplyColumns:
             price=np.fromiter((float(s.price_cny_t) for s in ss), dtype=np.float64, count=n),
             hazardous=np.fromiter((s.hazardous for s in ss), dtype=bool, count=n),
             battery=np.fromiter((s.battery_recycling for s in ss), dtype=bool, count=n),
+            cascade=np.fromiter((s.battery_cascade for s in ss), dtype=bool, count=n),
             kind_masks=_kind_masks([s.permit_kinds() for s in ss]),
             values=values,
             min_price_by_material=min_price,
@@ -351,6 +360,8 @@ def score_supplies(
     ok &= permitted
     if not demand.miit_listed:
         ok &= ~cols.battery[r]
+    if not demand.miit_cascade_listed:
+        ok &= ~cols.cascade[r]
     r = r[ok]
 
     road = geodesic_km_many(demand.lon, demand.lat, cols.lons[r], cols.lats[r]) * settings.circuity

@@ -73,8 +73,10 @@ def to_supply(
         price_cny_t=listing.price_cny_t,
         values=spec_from_json(listing.spec),
         hazardous=material.hazardous,
-        # Every traction-battery lot is treated as a recycling lot: only MIIT-listed firms.
-        battery_recycling=material.battery,
+        # A traction-battery lot is a recycling lot (only MIIT-listed recyclers) unless it
+        # says cascade use (only MIIT-listed cascade-use firms): market.trading.eligibility.
+        battery_recycling=material.battery and listing.battery_use != "cascade",
+        battery_cascade=material.battery and listing.battery_use == "cascade",
         hazard_code=material.hazard_code,
     )
 
@@ -120,6 +122,7 @@ async def _demand_objects(
                 limits=limits,
                 permits=permits.get(d.organization_id, frozenset()),
                 miit_listed=org.miit_listed,
+                miit_cascade_listed=org.miit_cascade_listed,
             )
         )
     return out
