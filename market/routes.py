@@ -7,7 +7,7 @@ from typing import Any
 from litestar.di import Provide
 
 from market.accounts import api as accounts_api
-from market.accounts import api_organizations, api_permits
+from market.accounts import api_organizations, api_permits, web_register
 from market.accounts import web as accounts_web
 from market.accounts.web_session import provide_member, provide_viewer
 from market.alerts import api as alerts_api
@@ -15,6 +15,7 @@ from market.batteries import api as batteries_api
 from market.catalogue import api as catalogue_api
 from market.core import health
 from market.geo import api as geo_api
+from market.geo.places import provide_page_locate, provide_places
 from market.ledger import api as ledger_api
 from market.ledger import web as ledger_web
 from market.offers import (
@@ -64,6 +65,7 @@ API: list[Any] = [
 PAGES: list[Any] = [
     *web_home.routes,
     *accounts_web.routes,
+    *web_register.routes,
     *web_listings.routes,
     *web_demands.routes,
     *stats_web.routes,
@@ -74,4 +76,9 @@ PAGES: list[Any] = [
     *web_deals.routes,
     *web_documents.routes,
 ]
-PAGE_DEPENDENCIES = {"viewer": Provide(provide_viewer), "member": Provide(provide_member)}
+PAGE_DEPENDENCIES = {
+    "viewer": Provide(provide_viewer),
+    "member": Provide(provide_member),
+    "places": Provide(provide_places),
+    "page_locate": Provide(provide_page_locate),
+}

@@ -13,6 +13,8 @@ from market.accounts.throttle import TooManyAttempts
 from market.accounts.web_session import COOKIE, OptionalViewer, revoke, safe_next
 from market.core.deps import AppSettings, Db
 from market.core.errors import Unauthorized
+from market.core.settings import Settings
+from market.web.i18n import gettext
 from market.web.render import page
 
 
@@ -40,8 +42,7 @@ async def login_post(
             status=429,
             next=target,
             email=email,
-            error=f"尝试次数过多，请 {exc.retry_after} 秒后再试 · too many attempts; "
-            f"try again in {exc.retry_after} s",
+            error=gettext("Too many attempts; try again in %(s)s s") % {"s": exc.retry_after},
         )
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
@@ -53,8 +54,15 @@ async def login_post(
             status=401,
             next=target,
             email=email,
-            error="邮箱或密码错误 · wrong e-mail or password",
+            error=gettext("Wrong e-mail or password"),
         )
+    return signed_in(target, token, settings, request)
+
+
+def signed_in(
+    target: str, token: str, settings: Settings, request: Request[Any, Any, Any]
+) -> Redirect:
+    """Go to ``target`` with the bearer token in the HttpOnly session cookie."""
     response: Redirect = Redirect(target, status_code=303)
     response.set_cookie(
         COOKIE,

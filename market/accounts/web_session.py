@@ -22,6 +22,7 @@ from market.accounts.models import ApiToken, Organization, User
 from market.accounts.organizations import organizations_of
 from market.accounts.service import user_for_token
 from market.core.security import token_digest
+from market.web.i18n import gettext
 from market.web.render import LoginRequired
 
 COOKIE = "market_session"
@@ -43,8 +44,11 @@ class Viewer:
     def org_label(self) -> str:
         names = [o.name for o, _ in self.orgs]
         if not names:
-            return "监管部门 regulator" if self.regulator else "尚未加入企业"
-        return names[0] if len(names) == 1 else f"{names[0]} 等 {len(names)} 家"
+            return gettext("Regulator") if self.regulator else gettext("No organisation yet")
+        if len(names) == 1:
+            return names[0]
+        more = {"first": names[0], "n": len(names) - 1, "total": len(names)}
+        return gettext("%(first)s and %(n)s more") % more
 
     @property
     def org_ids(self) -> list[int]:

@@ -20,6 +20,7 @@ from market.offers.common import DEMANDS, readable
 from market.offers.privacy import demand_views
 from market.offers.schemas import DemandIn
 from market.offers.web_offers import PostForm, detail_context, search_page
+from market.web.format import localised
 from market.web.forms import prefixed
 from market.web.render import page
 
@@ -61,7 +62,11 @@ POST_FORM = PostForm(
 async def demands_page(request: Request[Any, Any, Any], member: Member, db: Db) -> Template:
     search = await search_page(request, member, db)
     rows, total = await search.rows(lambda q: svc.search_demands(db, member.user, q))
-    return search.render("demands.html", member, rows, total)
+    grade_names: dict[tuple[str, str], str] = {}
+    for code in sorted({r.material_code for r in rows if r.grade}):
+        for grade, _limits in await catalogue.grades(db, code):
+            grade_names[(code, grade.key)] = localised(grade)
+    return search.render("demands.html", member, rows, total, grade_names=grade_names)
 
 
 @get("/demands/{demand_id:int}", name="web-demand")

@@ -25,6 +25,7 @@ from market.offers.web_grades import grade_summaries
 from market.offers.web_offers import PostForm, detail_context, search_page
 from market.web import panels
 from market.web.forms import prefixed
+from market.web.i18n import gettext
 from market.web.render import page
 
 MAP_WIDTH, MAP_HEIGHT = 720, 540
@@ -38,9 +39,9 @@ def results_map(regions: Any, rows: list[ListingOut], centre: tuple[float, float
         for r in rows
     ]
     if centre is not None:
-        points.append(MapPoint(centre[0], centre[1], "搜索中心 search centre", "seat"))
+        points.append(MapPoint(centre[0], centre[1], gettext("search centre"), "seat"))
     return draw_map(
-        regions, points=points, width=MAP_WIDTH, height=MAP_HEIGHT, title="搜索结果分布 · Results"
+        regions, points=points, width=MAP_WIDTH, height=MAP_HEIGHT, title=gettext("Results map")
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from geodata.districts import DISTRICT_NAMES
+from geodata.districts import DISTRICTS
 from geodata.places import PLACES_BY_CODE
 from market.accounts.models import Organization, Site
 from market.accounts.sites import list_sites
@@ -23,16 +23,17 @@ class Seat:
     name_zh: str
     lon: float
     lat: float
+    name_en: str = ""
 
 
 def district_seats() -> list[Seat]:
     """The five district seats of DOMAIN §5, converted from GCJ-02 like every stored point."""
     seats = []
-    for code, name in DISTRICT_NAMES.items():
-        place = PLACES_BY_CODE.get(code)
+    for district in DISTRICTS:
+        place = PLACES_BY_CODE.get(district.code)
         if place is not None:
             lon, lat = place.wgs84()
-            seats.append(Seat(code, name, lon, lat))
+            seats.append(Seat(district.code, district.name_zh, lon, lat, district.name_en))
     return seats
 
 

@@ -35,6 +35,7 @@ from market.offers.search import OfferQuery
 from market.offers.web_matches import match_panel
 from market.offers.web_search import CRS_CHOICES, SearchForm, parse_search
 from market.web.forms import FormErrors, blank_to_none, problem_errors, pydantic_errors
+from market.web.i18n import gettext
 from market.web.render import page
 
 #: Results per page of the search pages.
@@ -107,7 +108,7 @@ async def search_page(
     materials = await lookups.materials(db)
     material = form.values.get("material") or None
     if material is not None and material not in materials:
-        form.errors.add("material", "目录中没有此物料 · unknown material")
+        form.errors.add("material", gettext("not in the catalogue"))
     return SearchPage(form=form, sites=sites, materials=materials)
 
 
@@ -165,7 +166,7 @@ class PostForm(Generic[BodyT]):
         materials = await lookups.materials(db)
         material = materials.get(material_code or "")
         if material_code and material is None:
-            errors.add("material_code", "目录中没有此物料 · unknown material")
+            errors.add("material_code", gettext("not in the catalogue"))
         params = await lookups.ordered_parameters(db, material.code) if material else {}
         extra = await self.extra(db, material) if material and self.extra else {}
         return page(

@@ -17,12 +17,14 @@ from market.offers.common import GeoFilter
 from market.offers.search import geo_filter
 from market.offers.web_lookups import Seat
 from market.web.forms import FormErrors, parse_decimal, problem_errors
+from market.web.i18n import current_locale, gettext
 
 DEFAULT_RADIUS_KM = "50"
 CRS_CHOICES: tuple[tuple[str, str], ...] = (
-    ("wgs84", "WGS84（GPS 设备）"),
-    ("gcj02", "GCJ-02（高德、腾讯地图）"),
-    ("bd09", "BD-09（百度地图）"),
+    # English message ids: the templates show them through _().
+    ("wgs84", "WGS84 (GPS)"),
+    ("gcj02", "GCJ-02 (Amap, Tencent)"),
+    ("bd09", "BD-09 (Baidu)"),
 )
 
 
@@ -57,11 +59,11 @@ def parse_search(
     errors = form.errors
     radius = parse_decimal(values.get("radius_km"), "radius_km", errors)
     if radius is not None and not Decimal(0) < radius <= 2000:
-        errors.add("radius_km", "半径应在 0–2000 公里之间 · must be between 0 and 2000 km")
+        errors.add("radius_km", gettext("must be between 0 and 2000 km"))
         radius = None
     form.min_quantity_t = parse_decimal(values.get("min_quantity_t"), "min_quantity_t", errors)
     if form.min_quantity_t is not None and form.min_quantity_t < 0:
-        errors.add("min_quantity_t", "不能为负数 · must not be negative")
+        errors.add("min_quantity_t", gettext("must not be negative"))
         form.min_quantity_t = None
     try:
         form.page = max(1, int(values.get("page") or "1"))
@@ -74,17 +76,18 @@ def parse_search(
     if near.startswith("site:"):
         site = next(((s, o) for s, o in sites if f"site:{s.id}" == near), None)
         if site is None:
-            errors.add("near", "不是您企业的厂区 · not one of your sites")
+            errors.add("near", gettext("not one of your sites"))
         else:
             lat, lon = site[0].lat, site[0].lon
             form.centre_label = f"{site[0].name}（{site[1].name}）"
     elif near.startswith("seat:"):
         seat = next((s for s in seats if f"seat:{s.code}" == near), None)
         if seat is None:
-            errors.add("near", "未知的区县 · unknown district")
+            errors.add("near", gettext("unknown district"))
         else:
             lat, lon = seat.lat, seat.lon
-            form.centre_label = f"{seat.name_zh}政府驻地"
+            name = seat.name_zh if current_locale() == "zh" else seat.name_en
+            form.centre_label = gettext("the %(district)s seat") % {"district": name}
     elif near == "point" or values.get("lat") or values.get("lon"):
         lat_d = parse_decimal(values.get("lat"), "lat", errors)
         lon_d = parse_decimal(values.get("lon"), "lon", errors)

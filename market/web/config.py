@@ -28,6 +28,7 @@ from market.core.errors import Problem
 from market.core.settings import Settings
 from market.web import format as fmt
 from market.web import i18n
+from market.web.messages import reason
 from market.web.render import LoginRequired, error_page
 
 HERE = Path(__file__).resolve().parent
@@ -35,23 +36,58 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 CSRF_COOKIE = "csrftoken"
 
+#: Error page titles and what to say when the error itself tells a visitor nothing useful
+#: (English message ids; Chinese in ``locale/zh/base.po``).
 _TITLES = {
-    400: "请求有误",
-    401: "请先登录",
-    403: "无权访问",
-    404: "未找到",
-    405: "不支持的操作",
-    409: "操作冲突",
-    422: "填写有误",
+    400: "Bad request",
+    401: "Please log in",
+    403: "Access denied",
+    404: "Not found",
+    405: "Not supported",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many requests",
+    503: "Service busy",
+}
+_GENERIC = {
+    400: "The request could not be read.",
+    401: "Please log in first.",
+    403: "You may not see or do this.",
+    404: "This page or record does not exist, or you may not see it.",
+    405: "This address does not support that action.",
+    409: "This conflicts with the current state; reload the page and try again.",
+    413: "The upload is too large.",
+    422: "A value in the address or the form is not valid.",
+    429: "Too many requests; wait a moment and try again.",
+    503: "The service is busy; try again shortly.",
 }
 
 
 def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
+    """An HTML error page in the page's language (never problem+json on the page router).
+
+    A service's detail is shown when the catalogues can say it in the page's language (or the
+    page is English); otherwise the status's own sentence, so a Chinese page never shows an
+    English fragment. Litestar's own details ("Not Found", "Validation failed for GET …")
+    name no field a visitor could fix, so they give way to that sentence too.
+    """
     # The viewer is not resolved here (the failing request may be the one resolving it); the
     # error page shows a plain header, which is enough to find the way back.
     if status == 403 and "CSRF" in detail:
-        detail = "表单已过期或来自其他网站，请返回刷新页面后重试。The form expired or came from another site; reload and try again."
-    return error_page(None, status, _TITLES.get(status, "出错了"), detail)
+        detail = i18n.gettext(
+            "The form expired or came from another site; reload the page and try again."
+        )
+    else:
+        said = reason(detail)
+        generic = i18n.gettext(_GENERIC.get(status, "Something went wrong."))
+        internal = detail in ("Not Found", "Method Not Allowed") or detail.startswith(
+            "Validation failed"
+        )
+        untranslated = said == detail and i18n.current_locale() != "en"
+        detail = generic if internal or untranslated else said
+    title = i18n.gettext(_TITLES.get(status, "Something went wrong"))
+    return error_page(None, status, title, detail)
 
 
 def handle_login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:

@@ -4,8 +4,8 @@ A form post is validated by the *same* pydantic models as the JSON API (decimal 
 positive quantities, allowed values), then passed to the same services, so the web cannot
 accept anything the API would refuse. Errors from either step come back as
 ``{field: [messages]}`` so the template can print each message beside its input. Pydantic's
-English messages are given a Chinese lead for the common cases; service messages (English,
-precise) are shown as they are.
+messages are given in the page's language for the common cases; service messages (English,
+precise) go through :func:`market.web.messages.reason`.
 """
 
 from __future__ import annotations
@@ -17,27 +17,33 @@ from typing import Any
 from pydantic import ValidationError
 
 from market.core.errors import Problem
+from market.web.i18n import current_locale, gettext
+from market.web.messages import reason
 
-#: Chinese wording for pydantic error types a clerk can actually trigger from a form.
-_ZH: dict[str, str] = {
-    "missing": "必填",
-    "decimal_parsing": "请输入数字",
-    "decimal_type": "请输入数字",
-    "int_parsing": "请选择或输入整数",
-    "float_parsing": "请输入数字",
-    "finite_number": "请输入有限的数字",
-    "greater_than": "必须大于 {gt}",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than": "必须小于 {lt}",
-    "less_than_equal": "不能大于 {le}",
-    "decimal_max_places": "小数位数过多（最多 {decimal_places} 位）",
-    "decimal_max_digits": "数字位数过多",
-    "decimal_whole_digits": "整数位数过多",
-    "date_parsing": "日期格式应为 年-月-日（YYYY-MM-DD）",
-    "date_from_datetime_parsing": "日期格式应为 年-月-日（YYYY-MM-DD）",
-    "literal_error": "请从列表中选择",
-    "string_too_long": "太长（最多 {max_length} 个字符）",
-    "extra_forbidden": "不认识的字段",
+#: Page wording (English message ids; Chinese in ``locale/zh/base.po``) for the pydantic error
+#: types a clerk can actually trigger from a form.
+MESSAGES: dict[str, str] = {
+    "missing": "Required",
+    "decimal_parsing": "Enter a number",
+    "decimal_type": "Enter a number",
+    "int_parsing": "Choose or enter a whole number",
+    "float_parsing": "Enter a number",
+    "finite_number": "Enter a finite number",
+    "greater_than": "Must be greater than %(gt)s",
+    "greater_than_equal": "Must not be less than %(ge)s",
+    "less_than": "Must be less than %(lt)s",
+    "less_than_equal": "Must not be greater than %(le)s",
+    "decimal_max_places": "Too many decimal places (at most %(decimal_places)s)",
+    "decimal_max_digits": "Too many digits",
+    "decimal_whole_digits": "Too many digits before the decimal point",
+    "date_parsing": "Enter a date as YYYY-MM-DD",
+    "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD",
+    "literal_error": "Choose from the list",
+    "string_too_long": "Too long (at most %(max_length)s characters)",
+    "string_too_short": "Too short (at least %(min_length)s characters)",
+    "value_error": "Not a valid value",
+    "string_pattern_mismatch": "Not in the expected form",
+    "extra_forbidden": "Unknown field",
 }
 
 
@@ -55,30 +61,31 @@ class FormErrors(dict[str, list[str]]):
 
 
 def pydantic_errors(exc: ValidationError) -> FormErrors:
+    """Each field's messages in the page's language (pydantic's English when unknown)."""
     errors = FormErrors()
     for err in exc.errors():
         field = ".".join(str(p) for p in err.get("loc", ()))
         ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
         english = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        template = _ZH.get(str(err.get("type", "")))
-        if template is None:
-            errors.add(field, english)
+        msgid = MESSAGES.get(str(err.get("type", "")))
+        if msgid is None or (err.get("type") == "value_error" and current_locale() == "en"):
+            errors.add(field, english if current_locale() == "en" else reason(english))
             continue
         try:
-            chinese = template.format(**ctx)
-        except (KeyError, IndexError):
-            chinese = template.split("{")[0].rstrip()
-        errors.add(field, f"{chinese} · {english}")
+            errors.add(field, gettext(msgid) % ctx)
+        except (KeyError, ValueError):
+            errors.add(field, gettext(msgid).split("%(")[0].rstrip())
     return errors
 
 
 def problem_errors(exc: Problem) -> FormErrors:
-    """A service's Problem as field messages; its detail when it names no field."""
+    """A service's Problem as field messages (in the page's language where the catalogues
+    know them); its detail when it names no field."""
     errors = FormErrors()
     for item in exc.errors:
-        errors.add(item.get("field", "form"), item.get("reason", exc.detail))
+        errors.add(item.get("field", "form"), reason(item.get("reason", exc.detail)))
     if not exc.errors:
-        errors.add("form", exc.detail)
+        errors.add("form", reason(exc.detail))
     return errors
 
 
@@ -110,9 +117,9 @@ def parse_decimal(raw: str | None, field: str, errors: FormErrors) -> Decimal | 
     try:
         value = Decimal(raw.strip().replace(",", "").replace("，", ""))
     except InvalidOperation:
-        errors.add(field, "请输入数字 · enter a number")
+        errors.add(field, gettext("Enter a number"))
         return None
     if not value.is_finite():
-        errors.add(field, "请输入有限的数字 · enter a finite number")
+        errors.add(field, gettext("Enter a finite number"))
         return None
     return value

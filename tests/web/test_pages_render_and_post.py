@@ -252,7 +252,7 @@ async def test_cannot_post_from_another_firms_site(client: Client, actors: Actor
     }
     r = await post_form(client, "/listings/new", data, "/listings/new?material=fly_ash")
     assert r.status_code == 403
-    assert "not a member" in r.text
+    assert "您不是该企业的成员" in r.text  # the service's reason, in the page's language
 
 
 # --- demands ---------------------------------------------------------------------------------
