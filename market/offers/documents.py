@@ -13,7 +13,9 @@ told the report does not exist (404), as for a listing they may not read.
 
 The bytes go to the document store (:mod:`market.offers.document_store`), never the
 database; checking, hashing and writing them run off the event loop. Uploads and deletes
-are recorded in the audit trail (entity ``document``) in the request's transaction.
+are recorded in the audit trail in the request's transaction: the report's own events
+(entity ``document``, every field) and a line in the listing's trail (``document_attached``,
+``document_deleted``), which the listing's parties and regulators read with ``GET /audit``.
 """
 
 from __future__ import annotations
@@ -217,7 +219,14 @@ async def upload(
     await record(
         session, "document", doc.id, "uploaded", actor_, None, snapshot(doc, DOCUMENT_FIELDS)
     )
+    await record(session, "listing", listing_id, "document_attached", actor_, None, _brief(doc))
     return doc
+
+
+def _brief(doc: ListingDocument) -> dict[str, Any]:
+    """What the listing's own trail says of a report (readable with GET /audit): only the
+    producer, buyers with a deal and regulators read it, who may all see the report."""
+    return {"document_id": doc.id, "lab_name": doc.lab_name, "sha256": doc.sha256}
 
 
 @dataclass(frozen=True)
@@ -293,6 +302,7 @@ async def delete(
     await session.flush()
     actor_ = Actor(actor.id, listing.organization_id)
     await record(session, "document", document_id, "deleted", actor_, before, None)
+    await record(session, "listing", listing.id, "document_deleted", actor_, _brief(doc), None)
     return doc, not await referenced(session, doc.storage_key)
 
 

@@ -379,6 +379,17 @@ async def test_delete_removes_the_row_and_the_file(
         (report["id"], "deleted"),
         (twin["id"], "deleted"),
     ]
+    # The listing's own trail tells of its reports too.
+    r = await market.get(f"/audit?entity=listing&id={listing['id']}", seller)
+    assert r.status_code == 200, r.text
+    events = r.json()["events"]
+    told = [(e["action"], (e["after"] or e["before"] or {}).get("document_id")) for e in events]
+    assert [t for t in told if t[0].startswith("document_")] == [
+        ("document_attached", report["id"]),
+        ("document_attached", image["id"]),
+        ("document_deleted", image["id"]),
+        ("document_deleted", report["id"]),
+    ]
 
 
 # --- the listing page ------------------------------------------------------------------
