@@ -96,6 +96,9 @@ def _battery_type(code: str) -> str:
 async def trace_rows(session: AsyncSession, start: date, end: date) -> list[TraceRow]:
     """Every pack that left on a load between ``start`` and ``end`` (China dates, inclusive),
     by outbound time then code."""
+    for name, day in (("from", start), ("to", end)):
+        if not 2000 <= day.year <= 2100:
+            raise Invalid(name, "must be a date in the years 2000–2100")
     if end < start:
         raise Invalid("to", "is before from")
     if (end - start).days >= MAX_PERIOD_DAYS:

@@ -12,7 +12,7 @@ from market.core.deps import AppSettings, Db
 from market.core.openapi import problems
 from market.core.schemas import Page
 from market.trading import deals as svc
-from market.trading import shipments
+from market.trading import packs, shipments
 from market.trading.schemas import (
     DealDetailOut,
     DealOut,
@@ -67,9 +67,12 @@ async def record_shipment(
     db: Db,
     settings: AppSettings,
 ) -> ShipmentOut:
+    body = data.model_dump(exclude={"pack_codes"})
     shipment = await shipments.record_shipment(
-        db, user, settings, deal_id, shipments.DispatchInput(**data.model_dump())
+        db, user, settings, deal_id, shipments.DispatchInput(**body)
     )
+    if data.pack_codes:
+        await packs.ship_packs(db, user, shipment.id or 0, data.pack_codes)
     return shipment_view(shipment)
 
 
@@ -88,9 +91,12 @@ async def receive_shipment(
 ) -> ShipmentOut:
     """The buyer confirms a load with its own weighbridge tonnes; beyond the tolerance the
     shipment is ``disputed``."""
+    body = data.model_dump(exclude={"pack_codes"})
     shipment = await shipments.receive(
-        db, user, settings, shipment_id, shipments.ReceiptInput(**data.model_dump())
+        db, user, settings, shipment_id, shipments.ReceiptInput(**body)
     )
+    if data.pack_codes is not None:
+        await packs.receive_packs(db, user, shipment_id, data.pack_codes, shipment.received_at)
     return shipment_view(shipment)
 
 

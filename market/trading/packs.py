@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -53,6 +53,8 @@ from market.offers.models import Listing
 from market.trading.models import Deal, Shipment
 from market.trading.pack_models import BATTERY_USES, BatteryPack, BatteryPackEvent
 
+#: Clocks drift; a receipt this far ahead is still accepted (as for weighbridge receipts).
+CLOCK_SKEW = timedelta(minutes=10)
 #: The grade whose ``soh_pct`` minimum is the cascade-use cut-off.
 CASCADE_GRADE = "battery_cascade_use"
 #: Lot states in which a lot still holds its packs against other lots.
@@ -717,7 +719,7 @@ async def receive_packs(
         raise _row_errors(bad, len(codes))
     now = datetime.now(UTC)
     at = received_at or shipment.received_at or now
-    if at > now:
+    if at > now + CLOCK_SKEW:
         raise Invalid("received_at", "is in the future")
     if at < shipment.dispatched_at:
         raise Invalid("received_at", "is before the load was dispatched")

@@ -86,6 +86,10 @@ class TenderIn(Body):
     ]
 
 
+#: A traction-battery pack's code as typed (checked by :mod:`market.catalogue.pack_codes`).
+PackCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
 class ShipmentIn(Body):
     vehicle_plate: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)
@@ -98,11 +102,27 @@ class ShipmentIn(Body):
     ] = None
     dispatched_t: Tonnes
     dispatched_at: AwareDatetime | None = None
+    pack_codes: Annotated[
+        list[PackCode] | None,
+        Field(
+            max_length=5000,
+            description="traction-battery packs on this load (GB/T 34014 codes, sold in this "
+            "deal), as POST /shipments/{id}/packs",
+        ),
+    ] = None
 
 
 class ReceiveIn(Body):
     received_t: Tonnes
     received_at: AwareDatetime | None = None
+    pack_codes: Annotated[
+        list[PackCode] | None,
+        Field(
+            max_length=5000,
+            description="the packs that arrived; every other pack on the load is recorded "
+            "missing (as POST /shipments/{id}/packs/receive)",
+        ),
+    ] = None
 
 
 # --- Responses -------------------------------------------------------------------------------

@@ -185,3 +185,33 @@ async def test_cascade_lots_go_to_cascade_firms_above_the_cutoff(
     other = await market.lot(seller)
     cascade_only = await market.recycler(settings, miit_cascade_listed=True)
     assert_problem(await market.buy(other["id"], cascade_only, quantity_t="3.5"), 403, "MIIT list")
+
+
+async def test_a_dispatch_and_a_receipt_can_carry_the_packs(
+    market: Batteries, settings: Settings
+) -> None:
+    seller = await market.seller()
+    lot = await market.lot(seller)
+    await market.ok_add(lot["id"], seller, [pack(1), pack(2)])
+    buyer = await market.recycler(settings)
+    deal = await market.ok_buy(lot["id"], buyer, quantity_t="3.5")
+    # A code not sold in this deal: the whole dispatch is refused, no load is recorded.
+    bad = await market.ship(deal["id"], seller, dispatched_t="0.76", pack_codes=[code(9)])
+    assert_problem(bad, 422, "1 of 1 packs are invalid")
+    assert (await market.get(f"/deals/{deal['id']}", seller)).json()["shipments"] == []
+    load = await market.ok_ship(
+        deal["id"], seller, dispatched_t="0.76", pack_codes=[code(1), code(2)]
+    )
+    r = await market.receive(load["id"], buyer, received_t="0.38", pack_codes=[code(2)])
+    assert r.status_code == 200, r.text
+    rows = await sql(settings, "SELECT code, status FROM battery_packs ORDER BY code")
+    assert [tuple(x) for x in rows] == [(code(1), "missing"), (code(2), "received")]
+    # Without pack_codes a receipt leaves the packs to be confirmed on their own.
+    other = await market.lot(seller)
+    await market.ok_add(other["id"], seller, [pack(3)])
+    deal2 = await market.ok_buy(other["id"], buyer, quantity_t="3.5")
+    load2 = await market.ok_ship(deal2["id"], seller, dispatched_t="0.38", pack_codes=[code(3)])
+    r = await market.receive(load2["id"], buyer, received_t="0.38")
+    assert r.status_code == 200, r.text
+    r = await market.receive_packs(load2["id"], buyer, [code(3)])
+    assert r.json()["received"] == [code(3)]
