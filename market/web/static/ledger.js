@@ -67,7 +67,7 @@
     out.className = "balance " + (ok ? "ok" : "off");
   }
 
-  var rows = table.querySelectorAll("tr.ledger-line");
+  var rows = table.querySelectorAll(".ledger-line");
   Array.prototype.forEach.call(rows, function (row) {
     row.addEventListener("input", function () { update(row); });
     update(row);
