@@ -10,6 +10,8 @@ precise) go through :func:`market.web.messages.reason`.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -89,22 +91,45 @@ def problem_errors(exc: Problem) -> FormErrors:
     return errors
 
 
+#: Post-form inputs that hold a number: typed by clerks as "5,000" or "－15".
+NUMBER_FIELDS = frozenset(
+    {"quantity_t", "price_cny_t", "max_price_cny_t", "max_haul_km", "min_quantity_t"}
+)
+_MINUS = {"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"}
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def clean_number(raw: str) -> str:
+    """A typed number as a plain decimal string: "5,000" → "5000", "－15" → "-15",
+    "1 200.5" → "1200.5". A comma that is not a thousands separator ("5,5") is kept, so the
+    value fails validation instead of silently becoming 55."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    for dash, minus in _MINUS.items():
+        text = text.replace(dash, minus)
+    text = text.replace("，", ",").replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if "," in text and _GROUPED.match(text):
+        text = text.replace(",", "")
+    return text
+
+
 def blank_to_none(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The named fields, stripped, with empty inputs left out (so defaults apply)."""
+    """The named fields, stripped, with empty inputs left out (so defaults apply); numbers
+    (:data:`NUMBER_FIELDS`) as :func:`clean_number` reads them."""
     out: dict[str, Any] = {}
     for name in names:
         value = form.get(name)
         if isinstance(value, str):
-            value = value.strip()
+            value = clean_number(value) if name in NUMBER_FIELDS else value.strip()
         if value not in (None, ""):
             out[name] = value
     return out
 
 
 def prefixed(form: Mapping[str, Any], prefix: str) -> dict[str, str]:
-    """``{rest: value}`` for non-empty inputs named ``prefix + rest`` (e.g. ``spec.loi_pct``)."""
+    """``{rest: value}`` for non-empty inputs named ``prefix + rest`` (e.g. ``spec.loi_pct``),
+    which are all measured values, read as :func:`clean_number` reads them."""
     return {
-        k[len(prefix) :]: str(v).strip()
+        k[len(prefix) :]: clean_number(str(v))
         for k, v in form.items()
         if k.startswith(prefix) and isinstance(v, str) and v.strip()
     }
