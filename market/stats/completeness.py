@@ -3,18 +3,20 @@
 A month whose ledgers are not all in yet looks like a collapse in generation and utilisation
 (the "cliff" at the end of every chart). The city page marks such months instead.
 
-**Expected.** A producer-site reports each material every month once it reports it at all,
-so the reporters expected in a month are the (site, material) pairs that filed a ledger in
-*any* month of that year under the same filter (material, district, park, enterprise). A
-month before the current China-time month with fewer ledgers than that is incomplete; the
-current month is always marked as still open. Months after it are not listed.
+**Expected.** A producer-site reports each material every month once it has started, so
+the ledgers expected in a month are the (site, material) pairs, under the same filter
+(material, district, park, enterprise), whose first ledger is in that month or earlier. A
+month with fewer is incomplete (a producer that stopped reporting keeps being missed); the
+current China-time month is marked as still open; months before anybody reported and
+months after the current one are not listed.
 
-One query over the ledgers' keys; the counting is done here, in Python, on at most
-(pairs × 12) small tuples per year.
+One query over the ledgers' keys; the counting is done here, in Python, on one small tuple
+per ledger.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -51,34 +53,38 @@ class MonthCompleteness:
 
 
 async def completeness(session: AsyncSession, f: StatsFilter) -> list[MonthCompleteness]:
-    """Every month of the filter's year(s) up to now, oldest first (only the filter's month
-    when it names one); years without a single ledger are left out."""
-    facts = Facts(dialect_name(session), f.year)
-    whole_year = replace(f, month=None)
+    """Every month of the filter's year (or of every year) from the first ledger up to now,
+    oldest first; only the filter's month when it names one."""
+    facts = Facts(dialect_name(session), None)
+    every_month = replace(f, year=None, month=None)
     stmt = (
         sa.select(L.c.year, L.c.month, L.c.site_id, L.c.material_code)
         .select_from(L)
-        .where(*facts.conditions(whole_year))
+        .where(*facts.conditions(every_month))
         .distinct()
     )
-    reporters: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    first: dict[tuple[int, str], tuple[int, int]] = {}
     filed: dict[tuple[int, int], int] = defaultdict(int)
     for year, month, site_id, material in (await execute_core(session, stmt)).all():
-        reporters[int(year)].add((int(site_id), str(material)))
-        filed[(int(year), int(month))] += 1
+        key, ym = (int(site_id), str(material)), (int(year), int(month))
+        first[key] = min(first.get(key, ym), ym)
+        filed[ym] += 1
+    if not first:
+        return []
+    starts = sorted(first.values())
     now = china_month()
+    years = [f.year] if f.year is not None else list(range(starts[0][0], now[0] + 1))
     out: list[MonthCompleteness] = []
-    for year in sorted(reporters):
+    for year in years:
         for month in range(1, 13):
             if (year, month) > now or (f.month is not None and month != f.month):
                 continue
+            expected = bisect_right(starts, (year, month))
+            if expected == 0:
+                continue
             out.append(
                 MonthCompleteness(
-                    year,
-                    month,
-                    filed.get((year, month), 0),
-                    len(reporters[year]),
-                    open=(year, month) == now,
+                    year, month, filed.get((year, month), 0), expected, open=(year, month) == now
                 )
             )
     return out

@@ -71,6 +71,8 @@ async def test_incomplete_months_are_marked(client: Client, city: City, settings
     rows = dict(re.findall(r">(2025-\d\d)</a></td>\s*<td[^>]*>(\d+)</td>", table.group(0)))
     assert rows["2025-03"] == "3" and rows["2025-04"] == "1"
     assert "不完整：缺 2 条" in table.group(0)  # April: A filed, B and C did not
+    assert "2025-02" not in rows  # nobody reported before March: nothing expected
+    assert rows["2025-05"] == "0"  # expected from their first month on: all three missing
     assert "2025-04 *" in r.text  # and the monthly chart says so
 
 
