@@ -44,7 +44,7 @@ from market.trading import answers, tenders
 from market.trading import bids as bid_svc
 from market.trading.buying import BuyInput, buy
 from market.trading.deals import list_deals, open_tender
-from market.trading.models import Bid, Tender
+from market.trading.models import Bid, Deal, Tender
 from market.trading.schemas import AcceptIn, BidIn, BidOut, BuyIn, CounterIn, DealOut, TenderIn
 from market.trading.views import bid_views, deal_views
 from market.trading.web_forms import (
@@ -89,6 +89,8 @@ class OfferRow:
     i_buy: bool
     offered_by_me: bool
     buyer_name: str
+    #: The deal an accepted offer made (the viewer is a party to it).
+    deal_id: int | None = None
 
     @property
     def pending(self) -> bool:
@@ -159,6 +161,11 @@ async def offer_rows(
             await db.exec(select(Organization).where(col(Organization.id).in_(buyer_ids)))
         ).all()
     }
+    bid_ids = [b.id for b, _ in rows]
+    made = {
+        d.bid_id: d.id
+        for d in (await db.exec(select(Deal).where(col(Deal.bid_id).in_(bid_ids)))).all()
+    }
     mine = set(member.org_ids)
     out = []
     for (bid, _tender), view in zip(rows, views, strict=True):
@@ -171,6 +178,7 @@ async def offer_rows(
                 i_buy=bid.buyer_org_id in mine,
                 offered_by_me=bid.offered_by_org_id in mine,
                 buyer_name=names.get(bid.buyer_org_id, ""),
+                deal_id=made.get(bid.id),
             )
         )
     return out

@@ -121,6 +121,8 @@ async def test_the_whole_trade_through_the_pages(client: Client, actors: Actors)
     assert r.status_code == 303 and r.headers["location"].startswith("/deals/")
     deal_url = r.headers["location"]
     deal_id = int(deal_url.rsplit("/", 1)[1])
+    r = await client.get("/my/bids")
+    assert f'href="{deal_url}"' in r.text  # the accepted counter-offer links to its deal
     r = await client.get("/my/deals")
     assert deal_url in r.text
     assert_no_raw_codes(r.text)
