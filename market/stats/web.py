@@ -33,8 +33,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from geodata.svgmap import draw_map
-from market.accounts.models import Organization
+from geodata.svgmap import MapFlow, draw_map
+from market.accounts.models import Organization, Site
 from market.accounts.web_session import Member, Viewer, rollback
 from market.catalogue.models import Material
 from market.core.deps import AppSettings, Db
@@ -44,7 +44,7 @@ from market.geo.regions import current_locator
 from market.ledger.importer import XLSX_MEDIA_TYPE
 from market.ledger.models import Ledger
 from market.ledger.rules import china_month
-from market.stats import co2, targets
+from market.stats import co2, flows, targets
 from market.stats import export as stats_export
 from market.stats import utilisation as svc
 from market.stats import web_data as citydata
@@ -89,6 +89,51 @@ def use_label(use: str | None) -> str:
         return _("No declared use")
     msgid = USE_MSGIDS.get(use)
     return _(msgid) if msgid else use.replace("_", " ")
+
+
+#: Flows drawn on the map (the heaviest; the table lists as many).
+MAX_FLOWS = 40
+
+
+async def _flows(
+    db: AsyncSession, f: StatsFilter, materials: dict[str, Material]
+) -> tuple[list[MapFlow], list[dict[str, Any]]]:
+    """The filter's exchange receipts as origin → destination site flows, heaviest first."""
+    items = (await flows.flows(db, f, "site"))["items"][:MAX_FLOWS]
+    ids = {i["origin"]["site_id"] for i in items} | {i["destination"]["site_id"] for i in items}
+    names: dict[int, str] = {}
+    if ids:
+        stmt = select(Site.id, Site.name).where(col(Site.id).in_(ids))
+        names = {i: n for i, n in (await db.exec(stmt)).all() if i is not None}
+    rows: list[dict[str, Any]] = []
+    drawn: list[MapFlow] = []
+    for item in items:
+        o, d = item["origin"], item["destination"]
+        label = material_name(materials, item["material_code"])
+        rows.append(
+            {
+                "origin": names.get(o["site_id"], str(o["site_id"])),
+                "origin_district": place_name(o["district_code"]) if o["district_code"] else "",
+                "destination": names.get(d["site_id"], str(d["site_id"])),
+                "destination_district": place_name(d["district_code"])
+                if d["district_code"]
+                else "",
+                "material": label,
+                "received_t": item["received_t"],
+                "receipts": item["receipts"],
+            }
+        )
+        drawn.append(
+            MapFlow(
+                o["lon"],
+                o["lat"],
+                d["lon"],
+                d["lat"],
+                float(item["received_t"]),
+                f"{label} {item['received_t']:,.0f} t",
+            )
+        )
+    return drawn, rows
 
 
 def _float(value: Any) -> float | None:
@@ -170,6 +215,7 @@ async def city_context(
 
     locator = await current_locator(db, state)
     supply = await citydata.open_supply(db)
+    map_flows, flow_rows = await _flows(db, f, materials)
     if has_data:
         rates = {
             g["key"]: float(g["utilisation_rate_pct"])
@@ -180,6 +226,7 @@ async def city_context(
             locator.regions,
             values=rates,
             value_label=_("Utilisation rate %%") % {},
+            flows=map_flows,
             width=720,
             height=540,
             title=_("Utilisation rate by district · %(period)s") % {"period": period},
@@ -259,6 +306,7 @@ async def city_context(
         "line_svg": line_svg,
         "target_year": target_year,
         "below_target": below_rows,
+        "flows": flow_rows,
         "co2": co2_figures,
         "co2_factors": co2.factors_view(settings),
         "use_label": use_label,

@@ -147,3 +147,20 @@ async def test_a_bad_query_is_a_page_in_the_viewers_language(
     assert en.status_code == 422 and "Month must be a number from 1 to 12" in en.text
     export = await client.get("/city/export.csv", params={"month": "13", "year": "2025"})
     assert export.status_code == 422 and export.headers["content-type"].startswith("text/html")
+
+
+async def test_flows_are_drawn_and_listed(client: Client, city: City, settings: Settings) -> None:
+    await _regulator(client, settings, "cityflows@example.cn")
+    r = await client.get("/city", params={"year": "2025"})
+    table = re.search(r'id="flow-table">.*?</table>', r.text, re.S)
+    assert table
+    first = re.findall(r"<td[^>]*>(.*?)</td>", table.group(0))[:5]
+    assert first[2:] == ["磷石膏", "550", "3"]  # A → D: 300 + 100 + 150 t in three loads
+    assert 'class="flow"' in svgs_text(r.text)[0] and 'data-tonnes="550"' in r.text
+    april = await client.get("/city", params={"year": "2025", "month": "4"})
+    april_table = april.text.split('id="flow-table"')[1].split("</table>")[0]
+    assert "磷石膏" in april_table and "粉煤灰" not in april_table  # B's fly ash came in March
+
+
+def svgs_text(html: str) -> list[str]:
+    return re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
