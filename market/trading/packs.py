@@ -258,6 +258,21 @@ async def set_cascade_listed(
 # --- listing packs --------------------------------------------------------------------------
 
 
+_EVENTS = metadata.tables["battery_pack_events"]
+
+
+async def _write_events(session: AsyncSession, events: list[BatteryPackEvent]) -> None:
+    """Append events in one multi-row INSERT (thousands of packs move at once; the ORM's
+    unit of work would add a second per few thousand rows)."""
+    if not events:
+        return
+    columns = [c.name for c in _EVENTS.c if c.name != "id"]
+    await session.flush()
+    await session.exec(
+        sa.insert(_EVENTS), params=[{k: getattr(e, k) for k in columns} for e in events]
+    )
+
+
 def _event(
     pack: BatteryPack,
     kind: str,
@@ -401,8 +416,8 @@ async def add_packs(
         session.add(row)
         out.append(row)
     await session.flush()
-    session.add_all(
-        [_event(p, "listed", org, org, now, user.id, listing_id=listing_id) for p in out]
+    await _write_events(
+        session, [_event(p, "listed", org, org, now, user.id, listing_id=listing_id) for p in out]
     )
     await session.flush()
     await record(
@@ -522,11 +537,12 @@ async def claim_for_deal(
     ).all()
     seller = await _org(session, listing.organization_id)
     buyer = await _org(session, buyer_org_id)
-    session.add_all(
+    await _write_events(
+        session,
         [
             _event(p, "sold", seller, buyer, now, user_id, listing_id=listing.id, deal_id=deal_id)
             for p in packs
-        ]
+        ],
     )
     await session.flush()
     return len(ids)
@@ -559,13 +575,14 @@ async def release_for_deal(
         p.updated_at = now
         session.add(p)
     await session.flush()
-    session.add_all(
+    await _write_events(
+        session,
         [
             _event(
                 p, "released", seller, seller, now, user_id, listing_id=listing_id, deal_id=deal_id
             )
             for p in packs
-        ]
+        ],
     )
     await session.flush()
     return len(packs)
@@ -640,7 +657,8 @@ async def ship_packs(
         p.status, p.shipment_id, p.updated_at = "shipped", shipment_id, datetime.now(UTC)
         session.add(p)
     await session.flush()
-    session.add_all(
+    await _write_events(
+        session,
         [
             _event(
                 p,
@@ -653,7 +671,7 @@ async def ship_packs(
                 shipment_id=shipment_id,
             )
             for p in packs
-        ]
+        ],
     )
     await session.flush()
     await record(
@@ -733,12 +751,13 @@ async def receive_packs(
         p.status, p.updated_at = "missing", now
         session.add(p)
     await session.flush()
-    session.add_all(
+    await _write_events(
+        session,
         [
             _event(p, kind, seller, buyer, at, user.id, deal_id=deal.id, shipment_id=shipment_id)
             for kind, group in (("received", list(arrived.values())), ("missing", missing))
             for p in group
-        ]
+        ],
     )
     await session.flush()
     await record(
