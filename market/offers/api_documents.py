@@ -277,14 +277,15 @@ async def download_response(doc: ListingDocument, settings: Settings) -> Respons
 
 
 async def _forget(
-    sessionmaker: async_sessionmaker[AsyncSession], store: DocumentStore, key: str
+    sessionmaker: async_sessionmaker[AsyncSession], store: DocumentStore, doc: ListingDocument
 ) -> None:
     """After the delete committed: remove the bytes unless a report uploaded meanwhile names
-    them again."""
+    them again (under the content's lock, so such an upload either committed first and is
+    seen here, or stores the bytes again after they are removed)."""
     async with transaction(sessionmaker) as session:
-        if await svc.referenced(session, key):
-            return
-    await asyncio.to_thread(store.delete, key)
+        await svc.lock_content(session, doc.sha256)
+        if not await svc.referenced(session, doc.storage_key):
+            await asyncio.to_thread(store.delete, doc.storage_key)
 
 
 @delete(
@@ -298,7 +299,7 @@ async def delete_document(
 ) -> Response[None]:
     doc, unreferenced = await svc.delete(db, user, document_id)
     background = (
-        BackgroundTask(_forget, state.sessionmaker, svc.store_for(settings), doc.storage_key)
+        BackgroundTask(_forget, state.sessionmaker, svc.store_for(settings), doc)
         if unreferenced
         else None
     )

@@ -28,6 +28,7 @@ from typing import Any
 
 import filetype
 from filetype.types import archive, image
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -125,10 +126,21 @@ def detect(content: bytes) -> str:
     raise UnsupportedDocument(f"file: {reason}", errors=[{"field": "file", "reason": reason}])
 
 
-def check_and_store(store: DocumentStore, content: bytes) -> Stored:
-    """Detect the type, hash and store (blocking: run it in a thread)."""
-    mime = detect(content)
-    return Stored(mime, sha256_hex(content), store.put(content), len(content))
+def check_and_hash(content: bytes) -> tuple[str, str]:
+    """The accepted media type and the SHA-256 (blocking: run it in a thread)."""
+    return detect(content), sha256_hex(content)
+
+
+async def lock_content(session: AsyncSession, sha256: str) -> None:
+    """Serialise, until this transaction ends, every change to the stored bytes of this
+    content: an upload (store, then write its row) and the removal of bytes no row names
+    any more. Without it a report uploaded while an identical one is deleted could commit a
+    row whose file the delete had just removed. On PostgreSQL a transaction-level advisory
+    lock keyed by the hash; SQLite's writers already queue (every transaction begins with
+    ``BEGIN IMMEDIATE``), so the request holds the lock from its first statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int(sha256[:15], 16)  # 60 bits: a positive bigint
+        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))  # type: ignore[call-overload]
 
 
 def _china_today() -> date:
@@ -203,7 +215,10 @@ async def upload(
         raise Invalid("file", "the file is empty")
     if len(data.content) > settings.document_max_bytes:
         raise too_large(settings.document_max_bytes)
-    stored = await asyncio.to_thread(check_and_store, store, data.content)
+    mime, sha256 = await asyncio.to_thread(check_and_hash, data.content)
+    await lock_content(session, sha256)
+    key = await asyncio.to_thread(store.put, data.content)
+    stored = Stored(mime, sha256, key, len(data.content))
     doc = ListingDocument(
         listing_id=listing_id,
         uploaded_by=actor.id or 0,

@@ -3,6 +3,7 @@ seen by the parties only (unless public), audited, deleted with their file."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import struct
 import zlib
@@ -13,10 +14,16 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
+from sqlmodel import select
 
 from market.app import create_app
+from market.core.db import make_engine, make_sessionmaker, transaction
 from market.core.settings import Settings
 from market.offers import web_documents
+from market.offers.api_documents import _forget
+from market.offers.document_models import ListingDocument
+from market.offers.document_store import DiskStore
+from market.offers.documents import lock_content
 from tests.conftest import Actors, assert_problem
 from tests.trading.helpers import API, Market, Party, make_regulator, sql
 from tests.web.helpers import csrf_token, web_login
@@ -462,3 +469,42 @@ async def test_the_listing_page_lists_reports_and_takes_uploads(
     assert "检测报告" in html and 'id="document-1"' not in html
     assert 'id="document-form"' not in html and "来自报告" not in html
     assert (await client.get("/documents/1")).status_code == 404
+
+
+async def test_removing_unreferenced_bytes_waits_for_an_upload_of_the_same_bytes(
+    market: Market, settings: Settings, tmp_path: Path
+) -> None:
+    """A delete's clean-up and an upload of identical bytes take the content's lock: the
+    clean-up waits for the upload's transaction, then sees its row and keeps the file."""
+    seller = await market.seller()
+    listing = await market.listing(seller, spec=SPEC)
+    me = (await market.get("/me", seller)).json()
+    store = DiskStore(tmp_path / "store")
+    content = pdf_bytes()
+    sha = hashlib.sha256(content).hexdigest()
+    key = store.put(content)  # stored by the upload under way; its row is not committed yet
+    gone = ListingDocument(
+        listing_id=listing["id"],
+        uploaded_by=me["id"],
+        lab_name="已删除的报告",
+        sample_date=date(2026, 11, 1),
+        parameters=["loi_pct"],
+        content_type="application/pdf",
+        size_bytes=len(content),
+        sha256=sha,
+        storage_key=key,
+    )
+    engine = make_engine(settings)
+    try:
+        maker = make_sessionmaker(engine)
+        async with transaction(maker) as upload:
+            await upload.exec(select(ListingDocument.id))  # SQLite: BEGIN IMMEDIATE
+            await lock_content(upload, sha)
+            cleanup = asyncio.create_task(_forget(maker, store, gone))
+            await asyncio.sleep(0.5)
+            assert not cleanup.done(), "the clean-up did not wait for the upload"
+            upload.add(gone.model_copy(update={"lab_name": "同一份报告"}))
+        await asyncio.wait_for(cleanup, 10)
+    finally:
+        await engine.dispose()
+    assert store.get(key) == content
