@@ -301,3 +301,30 @@ async def test_offers_are_withdrawn_and_rejected_and_the_pages_speak_english(
     assert "Offers made to us" in r.text and "rejected" in r.text and "待答复" not in r.text
     r = await client.get(page)
     assert "Bids received" in r.text and "Put to sealed tender" in r.text
+
+
+async def test_a_hazardous_load_needs_a_well_formed_manifest_on_the_page(
+    client: Client, actors: Actors, settings: Any
+) -> None:
+    from tests.trading.helpers import Market, grant_permit
+
+    market = Market(client, actors)
+    seller, buyer = await market.seller(), await market.buyer()
+    await grant_permit(settings, buyer.org_id, "HW08")
+    lot = await market.listing(seller, quantity_t="100", material_code="waste_mineral_oil")
+    deal = await market.ok_buy(lot["id"], buyer, quantity_t="60")
+    email = (await market.get("/me", seller)).json()["email"]
+    await as_user(client, email)
+    deal_url = f"/deals/{deal['id']}"
+    r = await client.get(deal_url)
+    assert 'id="mno"' in r.text and "危险废物" in r.text
+    data = {"vehicle_plate": "鄂H88888", "carrier": "危运公司", "dispatched_t": "20"}
+    r = await post_form(client, f"{deal_url}/dispatch", {**data, "manifest_no": "ABC"}, deal_url)
+    assert r.status_code == 422 and "不是有效的转移联单编号" in r.text
+    assert 'value="ABC"' in r.text
+    assert (await market.get(f"/shipments?deal_id={deal['id']}", seller)).json()["total"] == 0
+    r = await post_form(client, f"{deal_url}/dispatch", data, deal_url)
+    assert r.status_code == 303, r.text
+    (load,) = (await market.get(f"/shipments?deal_id={deal['id']}", seller)).json()["items"]
+    assert re.fullmatch(r"\d{14}", load["manifest_no"])
+    assert load["manifest_no"] in (await client.get(deal_url)).text
