@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
@@ -31,7 +32,7 @@ from market.ledger import worker as ledger_worker
 from market.offers.matches import BookCache
 from market.trading.jobs import trading_job
 from market.web.apidocs import ShippedSwaggerUI
-from market.web.config import page_router, static_router, template_config
+from market.web.config import html_outside_api, page_router, static_router, template_config
 
 API_PREFIX = "/api/v1"
 
@@ -80,7 +81,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "locate": Provide(provide_locate),
         },
-        exception_handlers={**EXCEPTION_HANDLERS, TooManyAttempts: handle_too_many},
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            HTTPException: html_outside_api(EXCEPTION_HANDLERS[HTTPException]),
+            TooManyAttempts: handle_too_many,
+        },
         lifespan=[lifespan],
         state=State(
             {"settings": settings, "regions": RegionLocator.default(), "match_books": BookCache()}

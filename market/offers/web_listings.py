@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request, get
@@ -25,7 +26,7 @@ from market.offers.web_grades import grade_summaries
 from market.offers.web_offers import PostForm, detail_context, search_page
 from market.web import panels
 from market.web.forms import prefixed
-from market.web.i18n import gettext
+from market.web.i18n import current_locale, gettext
 from market.web.render import page
 
 MAP_WIDTH, MAP_HEIGHT = 720, 540
@@ -41,8 +42,19 @@ def results_map(regions: Any, rows: list[ListingOut], centre: tuple[float, float
     if centre is not None:
         points.append(MapPoint(centre[0], centre[1], gettext("search centre"), "seat"))
     return draw_map(
-        regions, points=points, width=MAP_WIDTH, height=MAP_HEIGHT, title=gettext("Results map")
+        in_page_language(regions),
+        points=points,
+        width=MAP_WIDTH,
+        height=MAP_HEIGHT,
+        title=gettext("Results map"),
     )
+
+
+def in_page_language(regions: Any) -> list[Any]:
+    """The regions named in the page's language only (the map labels and titles use both)."""
+    if current_locale() == "zh":
+        return [replace(r, name_en="") for r in regions]
+    return [replace(r, name_zh=r.name_en, name_en="") for r in regions]
 
 
 def _spec_inputs(form: Mapping[str, Any]) -> dict[str, Any]:

@@ -102,6 +102,29 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return _html_error(request, exc.status_code, str(exc.detail))
 
 
+#: Paths whose errors stay problem+json even when no route matched: the API, its document and
+#: the static files. Every other unmatched path (a mistyped page address) gets an HTML page.
+NOT_PAGES = ("/api/", "/api", "/schema", "/static/")
+
+
+def html_outside_api(fallback: Any) -> Any:
+    """An app-level HTTPException handler: an HTML error page for a path that matched no
+    route outside :data:`NOT_PAGES` (the page router's own handlers never see those), else
+    ``fallback`` (the API's problem+json)."""
+
+    def handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        path = request.url.path
+        if path == "/api" or path.startswith(NOT_PAGES):
+            return fallback(request, exc)
+        # The page router's LocaleMiddleware did not run for a path that matched no route.
+        i18n.set_locale(
+            i18n.negotiate(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+        )
+        return handle_http(request, exc)
+
+    return handler
+
+
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     """Autoescaping everywhere and StrictUndefined, so a typo in a template is an error."""
     env = Environment(

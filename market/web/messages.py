@@ -38,7 +38,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r".* is already a member$"), "already a member"),
     (
         re.compile(r"an organisation with 统一社会信用代码 .* is already registered"),
-        "an organisation with this 统一社会信用代码 is already registered",
+        "an organisation with this registration code is already registered",
     ),
 ]
 
