@@ -60,7 +60,10 @@ async def render_my_bids(
     rows, total = await bid_svc.list_bids(
         db, member.user, listing_id=None, status=None, page=1, page_size=ROWS
     )
-    offers = await offer_rows(db, member, rows)
+    # Regulators may read every offer; "my" bids are those of the viewer's organisations.
+    offers = [
+        o for o in await offer_rows(db, member, rows) if o.i_buy or o.offered_by_me or o.i_answer
+    ]
     materials = await lookups.materials(db)
     return page(
         "trade_bids.html",

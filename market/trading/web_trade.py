@@ -42,6 +42,7 @@ from market.offers.schemas import ListingOut
 from market.offers.web_listings import render_listing
 from market.trading import answers, tenders
 from market.trading import bids as bid_svc
+from market.trading.answers import _responder
 from market.trading.buying import BuyInput, buy
 from market.trading.deals import list_deals, open_tender
 from market.trading.models import Bid, Deal, Tender
@@ -88,6 +89,9 @@ class OfferRow:
     material_code: str
     i_buy: bool
     offered_by_me: bool
+    #: The viewer's organisation is the one to answer it (the seller for a bid, the buyer
+    #: for a counter-offer); a regulator reads offers but answers none.
+    i_answer: bool
     buyer_name: str
     #: The deal an accepted offer made (the viewer is a party to it).
     deal_id: int | None = None
@@ -98,7 +102,7 @@ class OfferRow:
 
     @property
     def can_answer(self) -> bool:
-        return self.pending and not self.offered_by_me and self.offer.tender_id is None
+        return self.pending and self.i_answer and self.offer.tender_id is None
 
     @property
     def can_withdraw(self) -> bool:
@@ -177,6 +181,7 @@ async def offer_rows(
                 material_code=lot.material_code if lot else "",
                 i_buy=bid.buyer_org_id in mine,
                 offered_by_me=bid.offered_by_org_id in mine,
+                i_answer=_responder(bid) in mine,
                 buyer_name=names.get(bid.buyer_org_id, ""),
                 deal_id=made.get(bid.id),
             )
