@@ -3,7 +3,8 @@
 The services (:mod:`market.ledger.rules`, the importer) explain a refusal in precise English
 for the API. A page in Chinese must not show those sentences raw, so the common ones are
 matched here and rendered through gettext with their numbers kept; a reason no pattern knows
-is shown as the service wrote it (better an exact English sentence than a wrong Chinese one).
+goes to the pages' shared :func:`market.web.messages.reason`, which shows it as the service
+wrote it when it knows no better (an exact English sentence beats a wrong Chinese one).
 Everything is looked up at call time, so the request's language applies.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from market.web import messages
 from market.web.i18n import gettext as _
 
 #: Ledger columns (and the other fields an error may name) → English label (a msgid).
@@ -143,7 +145,7 @@ def reason_text(reason: str) -> str:
         m = pattern.search(reason)
         if m:
             return say(m)
-    return reason
+    return messages.reason(reason)
 
 
 _SUMMARY = re.compile(r"^(?P<bad>[\d,]+) of (?P<rows>[\d,]+) rows are invalid")

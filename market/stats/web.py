@@ -66,6 +66,7 @@ from market.stats.web_query import (
 from market.web.charts import Series, hbar_chart, line_chart
 from market.web.forms import pydantic_errors
 from market.web.i18n import gettext as _
+from market.web.messages import reason
 from market.web.render import error_page, page
 
 #: Extra panels of the city page: ``async fn(**known) -> extra template context``.
@@ -397,7 +398,7 @@ def _reasons(errors: dict[str, list[str]]) -> list[str]:
         "year": _("Year"),
         "target_pct": _("Target %%") % {},
     }
-    return [f"{labels.get(k, k)}: {m}" for k, ms in errors.items() for m in ms]
+    return [f"{labels.get(k, k)}: {reason(m)}" for k, ms in errors.items() for m in ms]
 
 
 @post("/city/targets", name="web-city-target")
