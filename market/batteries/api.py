@@ -22,6 +22,8 @@ from market.batteries.schemas import (
     CutoffOut,
     LotPacksOut,
     OverdueOut,
+    PackEventOut,
+    PackHistoryOut,
     PackOut,
     PackReceiptOut,
     PacksIn,
@@ -230,6 +232,19 @@ async def mark_reported(data: JSONBody[CodesIn], user: CurrentUser, db: Db) -> R
     return ReportedOut(reported=await trace.mark_reported(db, user, data.codes))
 
 
+@get(
+    "/battery-packs/{code:str}/events",
+    tags=["batteries"],
+    summary="A pack's chain of custody (regulators, and every organisation that held it)",
+)
+async def pack_events(code: FromPath[str], user: CurrentUser, db: Db) -> PackHistoryOut:
+    pack, events = await trace.pack_history(db, user, code)
+    return PackHistoryOut(
+        pack=pack_view(pack),
+        events=[PackEventOut.model_validate(e, from_attributes=True) for e in events],
+    )
+
+
 async def _trace(db: Any, start: date, end: date) -> list[trace.TraceRow]:
     return await trace.trace_rows(db, start, end)
 
@@ -306,6 +321,7 @@ routes = [
     ship_packs,
     receive_packs,
     mark_reported,
+    pack_events,
     trace_xlsx,
     trace_csv,
     trace_json,

@@ -149,3 +149,25 @@ class OverdueOut(Out):
     due_date: Annotated[date, Field(description="15 working days (Mon–Fri) after receipt")]
     working_days_late: int
     shipment_id: int | None
+
+
+class PackEventOut(Out):
+    """One step of a pack's chain of custody, with both parties as they were then."""
+
+    kind: PackEventKind
+    at: datetime
+    from_org_id: int
+    from_org_name: str
+    from_uscc: str
+    to_org_id: int
+    to_org_name: str
+    to_uscc: str
+    listing_id: int | None
+    deal_id: int | None
+    shipment_id: int | None
+    reported_at: datetime | None
+
+
+class PackHistoryOut(Out):
+    pack: PackOut
+    events: list[PackEventOut]

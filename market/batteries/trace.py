@@ -29,10 +29,10 @@ from openpyxl.styles import Font
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from market.accounts.access import member_org_ids
+from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import User
 from market.catalogue import pack_codes
-from market.core.errors import Invalid
+from market.core.errors import Invalid, NotFound
 from market.core.spreadsheets import safe_cell
 from market.trading.pack_models import BatteryPack, BatteryPackEvent
 from market.trading.packs import PacksRejected
@@ -311,3 +311,25 @@ async def mark_reported(
         )
     await session.flush()
     return len(latest)
+
+
+async def pack_history(
+    session: AsyncSession, user: User, raw_code: str
+) -> tuple[BatteryPack, list[BatteryPackEvent]]:
+    """One pack's chain of custody, oldest step first: for regulators and for every
+    organisation that held or took it (others: 404, as for a code never seen)."""
+    code = pack_codes.normalise(raw_code)
+    pack = (await session.exec(select(BatteryPack).where(BatteryPack.code == code))).first()
+    if pack is None:
+        raise NotFound(f"pack {code} is not known")
+    stmt = (
+        select(BatteryPackEvent)
+        .where(BatteryPackEvent.pack_id == pack.id)
+        .order_by(col(BatteryPackEvent.at), col(BatteryPackEvent.id))
+    )
+    events = list((await session.exec(stmt)).all())
+    if not sees_everything(user):
+        mine = await member_org_ids(session, user)
+        if not any(e.from_org_id in mine or e.to_org_id in mine for e in events):
+            raise NotFound(f"pack {code} is not known")
+    return pack, events

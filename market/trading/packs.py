@@ -444,28 +444,24 @@ async def lot_packs(session: AsyncSession, listing_id: int) -> list[BatteryPack]
 async def readable_lot_packs(
     session: AsyncSession, user: User, listing_id: int
 ) -> tuple[Listing, list[BatteryPack]]:
-    """The packs a lot holds now, plus those its deals took: for the producer, regulators
-    and (once the lot is open) anyone who may read it."""
+    """The packs a lot holds now and those its deals took (their status says where they
+    are): all of them for the producer and regulators, a buyer's own for a buyer with a deal
+    on it; anyone else who may read the open lot sees the packs it holds."""
     listing = await session.get(Listing, listing_id)
     if listing is None:
         raise NotFound(f"listing {listing_id} does not exist")
-    mine = listing.organization_id in await member_org_ids(session, user)
-    if not (mine or sees_everything(user) or listing.status in ("open", "reserved")):
+    orgs = await member_org_ids(session, user)
+    full = listing.organization_id in orgs or sees_everything(user)
+    deals = select(Deal.id).where(Deal.listing_id == listing_id)
+    if not full:
+        deals = deals.where(col(Deal.buyer_org_id).in_(orgs))
+    dealt = list((await session.exec(deals)).all())
+    if not (full or dealt or listing.status in ("open", "reserved")):
         raise NotFound(f"listing {listing_id} does not exist")
     stmt = select(BatteryPack).where(
-        sa.or_(
-            col(BatteryPack.listing_id) == listing_id,
-            col(BatteryPack.id).in_(
-                select(BatteryPackEvent.pack_id).where(
-                    BatteryPackEvent.listing_id == listing_id, BatteryPackEvent.kind == "listed"
-                )
-            ),
-        )
+        sa.or_(col(BatteryPack.listing_id) == listing_id, col(BatteryPack.deal_id).in_(dealt))
     )
-    packs = list((await session.exec(stmt.order_by(col(BatteryPack.code)))).all())
-    if not (mine or sees_everything(user)):
-        packs = [p for p in packs if p.listing_id == listing_id]
-    return listing, packs
+    return listing, list((await session.exec(stmt.order_by(col(BatteryPack.code)))).all())
 
 
 # --- the guard every deal passes -----------------------------------------------------------

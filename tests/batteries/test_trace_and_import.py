@@ -100,6 +100,33 @@ async def test_the_trace_export_tells_the_story(market: Batteries, settings: Set
     sheet = load_workbook(io.BytesIO(x.content), read_only=True)["battery_trace"]
     cells = [list(rw) for rw in sheet.iter_rows(values_only=True)]
     assert [rw[0] for rw in cells[1:]] == [code(1), code(2), code(3), code(1)]
+    # Pack 1's own chain: the producer, then the first recycler, then the second.
+    h = await market.client.get(f"{API}/battery-packs/{code(1)}/events", headers=second.headers)
+    assert h.status_code == 200, h.text
+    steps = [(e["kind"], e["from_uscc"], e["to_uscc"]) for e in h.json()["events"]]
+    assert steps == [
+        ("listed", p, p),
+        ("sold", p, a),
+        ("shipped", p, a),
+        ("received", p, a),
+        ("listed", a, a),
+        ("sold", a, b),
+        ("shipped", a, b),
+        ("received", a, b),
+    ]
+    assert h.json()["pack"]["holder_org_id"] == second.org_id
+    stranger = await market.buyer()
+    r = await market.client.get(f"{API}/battery-packs/{code(1)}/events", headers=stranger.headers)
+    assert r.status_code == 404
+    # The first buyer sees the packs it bought in the producer's closed lot.
+    deals = (await market.get("/deals", first)).json()["items"]
+    bought = [d["listing_id"] for d in deals if d["buyer"]["id"] == first.org_id]
+    seen = (await market.get(f"/listings/{bought[0]}/packs", first)).json()
+    # Pack 1 has been sold on in a deal of its own since (its history keeps the first).
+    assert [(i["code"], i["status"]) for i in seen["items"]] == [
+        (code(2), "missing"),
+        (code(3), "received"),
+    ]
     # Another day has none; a producer may not read the report.
     r = await market.client.get(
         f"{API}/stats/battery-trace?from=2026-01-01&to=2026-01-31", headers=regulator
