@@ -199,7 +199,11 @@ async def dispatch_form(
             data["dispatched_at"] = at
         ship_in: ShipmentIn = validate(ShipmentIn, data)
         await shipments.record_shipment(
-            db, member.user, settings, deal_id, shipments.DispatchInput(**ship_in.model_dump())
+            db,
+            member.user,
+            settings,
+            deal_id,
+            shipments.DispatchInput(**ship_in.model_dump(exclude={"pack_codes"})),
         )
         return f"/deals/{deal_id}#shipments"
 
@@ -232,7 +236,7 @@ async def receive_form(
             member.user,
             settings,
             shipment_id,
-            shipments.ReceiptInput(**receive_in.model_dump()),
+            shipments.ReceiptInput(**receive_in.model_dump(exclude={"pack_codes"})),
         )
         return f"/deals/{deal_id}#shipment-{shipment_id}"
 
