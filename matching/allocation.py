@@ -25,10 +25,11 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.sparse.csgraph import connected_components
 
 from matching.engine import DemandBook
 from matching.model import Demand, Supply
-from matching.scoring import MatchSettings
+from matching.scoring import MatchSettings, score_demands
 
 _CENT = Decimal("0.01")
 _KG = Decimal(1000)
@@ -117,21 +118,36 @@ def allocation_pairs(
 ) -> Pairs:
     """Every feasible (supply, demand) pair with its integer cost, via the demand index.
 
-    Each supply's candidates come from :meth:`DemandBook.feasible_for_supply` (spatial index
-    + the matcher's hard filters, vectorised over the demands); the cost of a pair is price +
-    freight for the road distance rounded to 0.1 km, as in a Match.
+    Each supply's candidates are what :meth:`DemandBook.feasible_for_supply` finds (the
+    spatial index, one query for all lots of a material, then the matcher's hard filters,
+    vectorised over the demands); the cost of a pair is price + freight for the road
+    distance rounded to 0.1 km, as in a Match.
     """
     settings = settings or MatchSettings()
     book = DemandBook(demands)
     rows: list[NDArray[np.intp]] = []
     kms: list[NDArray[np.float64]] = []
     owners: list[NDArray[np.int64]] = []
+    by_material: dict[str, list[int]] = {}
     for i, s in enumerate(supplies):
-        scored = book.feasible_for_supply(s, settings)
-        if len(scored):
-            rows.append(scored.rows)
-            kms.append(scored.road_km)
-            owners.append(np.full(len(scored), i, dtype=np.int64))
+        by_material.setdefault(s.material, []).append(i)
+    for material, members in by_material.items():
+        group = book.groups.get(material)
+        if group is None:
+            continue
+        # One tree query for every lot of the material (the radius depends on it alone),
+        # then the matcher's own filters and figures per lot, as feasible_for_supply does.
+        hits = group.index.within_many(
+            [supplies[i].lon for i in members],
+            [supplies[i].lat for i in members],
+            book.search_radius_km(material, settings),
+        )
+        for i, local in zip(members, hits, strict=True):
+            scored = score_demands(supplies[i], book.columns, group.rows[local], settings)
+            if len(scored):
+                rows.append(scored.rows)
+                kms.append(scored.road_km)
+                owners.append(np.full(len(scored), i, dtype=np.int64))
     if rows:
         si = np.concatenate(owners)
         di = np.concatenate(rows).astype(np.int64)
@@ -162,7 +178,10 @@ def solve_transport(
     """Integer amount per pair: the most that can move, then the least Σ cost × amount.
 
     Amounts and costs are integers (kg and fen per tonne in :func:`allocate`); pairs are
-    (``si[k]``, ``di[k]``) row indices of the feasible pairings only. One OR-Tools solve.
+    (``si[k]``, ``di[k]``) row indices of the feasible pairings only. The pairs fall apart
+    into connected components (clusters no haul limit joins); each is one OR-Tools solve,
+    and a component of one pair needs none (it moves the smaller end). The optimum of the
+    whole is the union of the components' optima, since they share no supply and no demand.
     """
     s_kg = np.asarray(supply_kg, dtype=np.int64)
     d_kg = np.asarray(demand_kg, dtype=np.int64)
@@ -174,6 +193,44 @@ def solve_transport(
         return np.zeros(0, dtype=np.int64)
     if np.any(s_kg < 0) or np.any(d_kg < 0):
         raise ValueError("quantities must not be negative")
+    arc_label = component_of_pairs(int(s_kg.size), int(d_kg.size), tails, heads)
+    sizes = np.bincount(arc_label)
+    if sizes.size == 1:
+        return _solve_component(s_kg, d_kg, tails, heads, costs)
+    out = np.zeros(m, dtype=np.int64)
+    single = sizes[arc_label] == 1
+    out[single] = np.minimum(s_kg[tails[single]], d_kg[heads[single]])
+    rest = np.flatnonzero(~single)
+    if rest.size == 0:
+        return out
+    order = rest[np.argsort(arc_label[rest], kind="stable")]
+    bounds = np.flatnonzero(np.diff(arc_label[order])) + 1
+    for arcs in np.split(order, bounds):
+        local_s, t = np.unique(tails[arcs], return_inverse=True)
+        local_d, h = np.unique(heads[arcs], return_inverse=True)
+        out[arcs] = _solve_component(
+            s_kg[local_s], d_kg[local_d], t.astype(np.int64), h.astype(np.int64), costs[arcs]
+        )
+    return out
+
+
+def component_of_pairs(n_s: int, n_d: int, tails: I64, heads: I64) -> I64:
+    """The connected component (0, 1, …) of every pair in the supply–demand graph."""
+    n = n_s + n_d
+    graph = coo_matrix(
+        (np.ones(tails.size, dtype=np.int8), (tails, heads + n_s)), shape=(n, n)
+    ).tocsr()
+    count, node_label = connected_components(graph, directed=False)
+    label = node_label[tails]
+    # Renumber the components that have pairs 0, 1, … (isolated nodes have none), in O(m).
+    used = np.zeros(count, dtype=bool)
+    used[label] = True
+    renumber = np.cumsum(used) - 1
+    return np.asarray(renumber[label], dtype=np.int64)
+
+
+def _solve_component(s_kg: I64, d_kg: I64, tails: I64, heads: I64, costs: I64) -> I64:
+    """One OR-Tools solve: the maximum flow first, then the least cost among maximum flows."""
     n_s = int(s_kg.size)
     flow = min_cost_flow.SimpleMinCostFlow()
     # A pair can never carry more than the smaller of its two ends.
@@ -184,7 +241,7 @@ def solve_transport(
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"allocation min-cost flow failed: {status!r}")
-    return np.asarray(flow.flows(np.arange(m, dtype=np.int64)), dtype=np.int64)
+    return np.asarray(flow.flows(np.arange(int(tails.size), dtype=np.int64)), dtype=np.int64)
 
 
 def solve_transport_lp(

@@ -80,6 +80,17 @@ class SpatialIndex:
         hits = self._tree.query_ball_point(to_ecef_km(lon, lat), chord, return_sorted=True)
         return np.asarray(hits, dtype=np.intp)
 
+    def within_many(
+        self, lons: ArrayLike, lats: ArrayLike, radius_km: float
+    ) -> list[NDArray[np.intp]]:
+        """:meth:`within` for many centres and one radius, in one tree query."""
+        lon = np.asarray(lons, dtype=np.float64)
+        if self._tree is None or radius_km < 0 or lon.size == 0:
+            return [np.empty(0, dtype=np.intp) for _ in range(lon.size)]
+        chord = arc_to_chord_km(radius_km) * (1.0 + _RADIUS_SLACK)
+        hits = self._tree.query_ball_point(to_ecef_km(lon, lats), chord, return_sorted=True)
+        return [np.asarray(h, dtype=np.intp) for h in hits]
+
     def nearest(
         self, lon: float, lat: float, k: int
     ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
