@@ -44,7 +44,7 @@ from market.geo.regions import current_locator
 from market.ledger.importer import XLSX_MEDIA_TYPE
 from market.ledger.models import Ledger
 from market.ledger.rules import china_month
-from market.stats import co2, flows, targets
+from market.stats import co2, flows, targets, web_permits
 from market.stats import export as stats_export
 from market.stats import utilisation as svc
 from market.stats import web_data as citydata
@@ -281,6 +281,7 @@ async def city_context(
         and (q.organization_id is None or row["organization_id"] == q.organization_id)
     ]
     co2_figures = await co2.summary(db, f, settings)
+    today, expiring, listed = await web_permits.licences(db, member.user)
     context: dict[str, Any] = {
         "q": q,
         "period": period,
@@ -308,6 +309,10 @@ async def city_context(
         "target_year": target_year,
         "below_target": below_rows,
         "flows": flow_rows,
+        "today": today,
+        "renewal_days": web_permits.RENEWAL_DAYS,
+        "expiring_permits": expiring,
+        "miit_listed": listed,
         "co2": co2_figures,
         "co2_factors": co2.factors_view(settings),
         "use_label": use_label,

@@ -24,6 +24,8 @@ from openpyxl import load_workbook
 
 from market.core.settings import Settings
 from tests.city import City
+from tests.city import make_regulator as api_regulator
+from tests.conftest import Actors
 from tests.web.helpers import make_regulator, post_form, web_login
 
 Client = AsyncTestClient[Litestar]
@@ -164,3 +166,37 @@ async def test_flows_are_drawn_and_listed(client: Client, city: City, settings: 
 
 def svgs_text(html: str) -> list[str]:
     return re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+
+
+async def test_permits_to_renew_and_the_miit_list(
+    client: Client, city: City, settings: Settings, actors: Actors
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    reg = await api_regulator(settings, actors, "citypermits-api@example.cn")
+    soon = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    later = (datetime.now(UTC) + timedelta(days=400)).date().isoformat()
+    for number, until in (("鄂危 0042", soon), ("鄂危 0099", later)):
+        r = await client.post(
+            f"/api/v1/organizations/{city.org['d']}/permits",
+            headers=reg,
+            json={
+                "kind": "HW31",
+                "number": number,
+                "valid_until": until,
+                "annual_capacity_t": "5000",
+            },
+        )
+        assert r.status_code == 201, r.text
+    r = await client.put(
+        f"/api/v1/organizations/{city.org['d']}/miit", headers=reg, json={"listed": True}
+    )
+    assert r.status_code == 200, r.text
+    await _regulator(client, settings, "citypermits@example.cn")
+    page = await client.get("/city")
+    permits = re.search(r'id="expiring-permits">.*?</table>', page.text, re.S)
+    assert permits
+    assert "鄂危 0042" in permits.group(0) and "鄂危 0099" not in permits.group(0)
+    assert "5,000" in permits.group(0)
+    miit = re.search(r'id="miit-listed">.*?</table>', page.text, re.S)
+    assert miit and "企业D" in miit.group(0)
