@@ -152,6 +152,8 @@ def field_label(name: str) -> str:
         "settled_t": _("Tonnes that count"),
         "delivery_from": _("Delivery from"),
         "delivery_until": _("Delivery until"),
+        "tonnes_per_month": _("Tonnes a month"),
+        "term_months": _("Months"),
         "form": "",
     }
     return labels.get(name, "")
@@ -334,6 +336,24 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
             "Organisations not yet verified by a regulator cannot close deals above %(t)s t.",
         ),
         (r"must not be before", "Must not be before the start date."),
+        (
+            r"a standing contract needs tonnes_per_month and term_months",
+            "A standing contract needs both the tonnes a month and the months.",
+        ),
+        (
+            r"only a monthly listing can be taken as a standing contract",
+            "Only a monthly listing can be taken as a standing contract.",
+        ),
+        (
+            r"must equal tonnes_per_month × term_months = (?P<t>[\d.]+)",
+            "Must equal tonnes a month × months = %(t)s t; leave the tonnes empty.",
+        ),
+        (r"a standing offer is (accepted|countered) by tonnes_per_month", "Enter tonnes a month."),
+        (r"this offer is not a standing contract", "This offer is not a standing contract."),
+        (
+            r"only a standing contract has a shortfall policy",
+            "Only a standing contract has a shortfall policy.",
+        ),
     ]
 ]
 _CJK = re.compile(r"[\u4e00-\u9fff]")

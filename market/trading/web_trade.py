@@ -115,6 +115,8 @@ class ListingTrade:
 
     role: str  # "owner", "buyer" or "reader" (a regulator, or a user with no organisation)
     listing: ListingOut
+    #: A monthly listing, which a buyer may also take as a standing contract.
+    monthly: bool
     tradable: bool
     tender: Tender | None
     sites: list[SiteCost]
@@ -236,6 +238,7 @@ async def listing_panel(
         "trade": ListingTrade(
             role=role,
             listing=view,
+            monthly=view.cadence == "monthly",
             tradable=view.status == "open" and view.available_t > 0,
             tender=tender,
             sites=sites,
@@ -311,7 +314,8 @@ def _listing_again(
     return again
 
 
-BUYER_INPUTS = ("site_id", "quantity_t", "use")
+BUYER_INPUTS = ("site_id", "quantity_t", "tonnes_per_month", "term_months", "use")
+BUYER_NUMBERS = ("quantity_t", "tonnes_per_month", "term_months")
 
 
 @post("/listings/{listing_id:int}/bid", name="web-trade-bid")
@@ -324,7 +328,7 @@ async def bid_form(
     state: State,
 ) -> Response[Any]:
     async def act(values: dict[str, str]) -> str:
-        data = body(values, (*BUYER_INPUTS, "price_cny_t", "note"), ("quantity_t", "price_cny_t"))
+        data = body(values, (*BUYER_INPUTS, "price_cny_t", "note"), (*BUYER_NUMBERS, "price_cny_t"))
         if (org := await _org_of_site(db, member, values.get("site_id", ""))) is not None:
             data["organization_id"] = org
         bid_in: BidIn = validate(BidIn, data)
@@ -347,7 +351,7 @@ async def buy_form(
     state: State,
 ) -> Response[Any]:
     async def act(values: dict[str, str]) -> str:
-        data = body(values, BUYER_INPUTS, ("quantity_t",))
+        data = body(values, BUYER_INPUTS, BUYER_NUMBERS)
         if (org := await _org_of_site(db, member, values.get("site_id", ""))) is not None:
             data["organization_id"] = org
         buy_in: BuyIn = validate(BuyIn, data)
@@ -435,7 +439,8 @@ async def accept_form(
     state: State,
 ) -> Response[Any]:
     async def act(bid: Bid, values: dict[str, str]) -> str:
-        accept_in: AcceptIn = validate(AcceptIn, body(values, ("quantity_t",), ("quantity_t",)))
+        qty = ("quantity_t", "tonnes_per_month")
+        accept_in: AcceptIn = validate(AcceptIn, body(values, qty, qty))
         _bid, deal = await answers.accept(
             db, member.user, bid.id or 0, answers.AcceptInput(**accept_in.model_dump())
         )
@@ -486,7 +491,8 @@ async def counter_form(
     state: State,
 ) -> Response[Any]:
     async def act(bid: Bid, values: dict[str, str]) -> str:
-        data = body(values, ("price_cny_t", "quantity_t", "note"), ("price_cny_t", "quantity_t"))
+        numbers = ("price_cny_t", "quantity_t", "tonnes_per_month")
+        data = body(values, (*numbers, "note"), numbers)
         counter_in: CounterIn = validate(CounterIn, data)
         await answers.counter(
             db, member.user, bid.id or 0, answers.CounterInput(**counter_in.model_dump())

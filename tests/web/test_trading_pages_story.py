@@ -328,3 +328,39 @@ async def test_a_hazardous_load_needs_a_well_formed_manifest_on_the_page(
     (load,) = (await market.get(f"/shipments?deal_id={deal['id']}", seller)).json()["items"]
     assert re.fullmatch(r"\d{14}", load["manifest_no"])
     assert load["manifest_no"] in (await client.get(deal_url)).text
+
+
+async def test_a_monthly_lot_is_bid_for_and_accepted_as_a_standing_contract(
+    client: Client, actors: Actors
+) -> None:
+    from tests.trading.helpers import Market
+
+    market = Market(client, actors)
+    seller, buyer = await market.seller(), await market.buyer()
+    lot = await market.listing(seller, quantity_t="600", cadence="monthly")
+    page = f"/listings/{lot['id']}"
+    await as_user(client, (await market.get("/me", buyer)).json()["email"])
+    r = await client.get(page)
+    assert 'id="bid-tpm"' in r.text and "长期合同" in r.text
+    site = chosen_site(r.text, "bid-form")
+    data = {"site_id": site, "tonnes_per_month": "10", "price_cny_t": "30"}
+    r = await post_form(client, f"{page}/bid", data, page)
+    assert r.status_code == 422 and "长期合同须同时填写每月吨数和月数" in r.text
+    r = await post_form(client, f"{page}/bid", {**data, "term_months": "3"}, page)
+    assert r.status_code == 303, r.text
+    (bid,) = (await market.get("/bids", buyer)).json()["items"]
+    assert (bid["tonnes_per_month"], bid["term_months"], bid["quantity_t"]) == (
+        "10.000",
+        3,
+        "30.000",
+    )
+
+    await as_user(client, (await market.get("/me", seller)).json()["email"])
+    r = await client.get(page)
+    assert "每月 10 吨 × 3 个月" in r.text and 'name="tonnes_per_month"' in r.text
+    r = await post_form(
+        client, f"/bids/{bid['id']}/accept", {"tonnes_per_month": "8", "back": "listing"}, page
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/deals/")
+    deal = (await market.get(r.headers["location"], seller)).json()
+    assert (deal["tonnes_per_month"], deal["quantity_t"]) == ("8.000", "24.000")
