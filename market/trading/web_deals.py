@@ -35,6 +35,7 @@ from market.trading.schemas import (
     AcceptSettlementIn,
     DealDetailOut,
     DealOut,
+    DecideSettlementIn,
     DisputeOut,
     ProposeSettlementIn,
     ReceiveIn,
@@ -120,6 +121,8 @@ class DealPage:
     material: Material
     listing_title: str
     disputes: dict[int, DisputeOut]
+    #: A regulator reads every deal and may decide its disputes.
+    regulator: bool = False
 
     @property
     def active(self) -> bool:
@@ -161,6 +164,7 @@ async def render_deal(
             material=material,
             listing_title=(listing.title if listing else "") or "",
             disputes=found,
+            regulator=member.regulator,
         ),
         posted=posted,
         **_helpers(materials),
@@ -286,6 +290,28 @@ async def accept_settlement_form(
     return await run_form(request, member, db, Posted("settle", shipment_id), act, again)
 
 
+@post("/shipments/{shipment_id:int}/dispute/decide", name="web-dispute-decide")
+async def decide_form(
+    request: Request[Any, Any, Any],
+    shipment_id: FromPath[int],
+    member: Member,
+    db: Db,
+    settings: AppSettings,
+) -> Response[Any]:
+    """A regulator decides the tonnes that count (the service refuses anyone else)."""
+    deal_id = await _shipment_deal(db, member, shipment_id)
+
+    async def act(values: dict[str, str]) -> str:
+        decision: DecideSettlementIn = validate(
+            DecideSettlementIn, body(values, ("settled_t", "note"), ("settled_t",))
+        )
+        await disputes.decide(db, member.user, shipment_id, decision.settled_t, decision.note)
+        return f"/deals/{deal_id}#shipment-{shipment_id}"
+
+    again = _deal_again(db, deal_id, settings)
+    return await run_form(request, member, db, Posted("decide", shipment_id), act, again)
+
+
 @post("/deals/{deal_id:int}/close", name="web-deal-close")
 async def close_form(
     request: Request[Any, Any, Any],
@@ -345,6 +371,7 @@ routes = [
     receive_form,
     propose_form,
     accept_settlement_form,
+    decide_form,
     close_form,
     my_shipments,
 ]

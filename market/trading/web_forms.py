@@ -298,6 +298,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
             "Only the producer or the receiver can propose or accept a settlement.",
         ),
         (r"nobody has proposed a settlement", "Nobody has proposed a settlement yet."),
+        (r"only regulators can decide a dispute", "Only regulators can decide a dispute."),
         (
             r"the other party must accept your proposal",
             "The other party must accept your proposal.",

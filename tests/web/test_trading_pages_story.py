@@ -364,3 +364,44 @@ async def test_a_monthly_lot_is_bid_for_and_accepted_as_a_standing_contract(
     assert r.status_code == 303 and r.headers["location"].startswith("/deals/")
     deal = (await market.get(r.headers["location"], seller)).json()
     assert (deal["tonnes_per_month"], deal["quantity_t"]) == ("8.000", "24.000")
+
+
+async def test_a_regulator_reads_the_trade_and_decides_a_dispute(
+    client: Client, actors: Actors, settings: Any
+) -> None:
+    from tests.trading.helpers import Market
+    from tests.web.helpers import make_regulator
+
+    market = Market(client, actors)
+    seller, buyer = await market.seller(), await market.buyer()
+    lot = await market.listing(seller, quantity_t="100")
+    r = await client.post(
+        f"/api/v1/listings/{lot['id']}/bids",
+        headers=buyer.headers,
+        json={"site_id": buyer.site["id"], "quantity_t": "10", "price_cny_t": "30"},
+    )
+    assert r.status_code == 201, r.text
+    deal = await market.ok_buy(lot["id"], buyer, quantity_t="40")
+    load = await market.ok_ship(deal["id"], seller, dispatched_t="20")
+    assert (await market.receive(load["id"], buyer, received_t="19")).status_code == 200
+    await make_regulator(settings, "ps_regulator@example.cn")
+    await as_user(client, "ps_regulator@example.cn")
+
+    r = await client.get(f"/listings/{lot['id']}")
+    assert 'id="offers-table"' in r.text and "/accept" not in r.text and "/reject" not in r.text
+    assert 'href="/my/deals"' not in r.text  # no 我的交易 for a regulator
+    deal_url = f"/deals/{deal['id']}"
+    r = await client.get(deal_url)
+    assert r.status_code == 200 and "有争议" in r.text
+    assert 'id="dispatch-form"' not in r.text and "/dispute/propose" not in r.text
+    r = await post_form(
+        client, f"/shipments/{load['id']}/dispute/decide", {"settled_t": "25"}, deal_url
+    )
+    assert r.status_code == 422 and "超过发货的 20 吨" in r.text
+    r = await post_form(
+        client, f"/shipments/{load['id']}/dispute/decide", {"settled_t": "19.6"}, deal_url
+    )
+    assert r.status_code == 303, r.text
+    assert (await market.get(deal_url, buyer)).json()["delivered_t"] == "19.600"
+    r = await client.get(deal_url)
+    assert "已按 19.6 吨结算" in r.text and "由监管部门裁定" in r.text
