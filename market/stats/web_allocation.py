@@ -22,8 +22,9 @@ from market.accounts.web_session import Member
 from market.core.deps import AppSettings, Db
 from market.core.errors import Problem
 from market.core.settings import Settings
-from market.geo.regions import current_locator
+from market.geo.regions import current_locator, load_locator
 from market.offers import web_lookups as lookups
+from market.offers.web_listings import in_page_language
 from market.stats import scenarios as scenario_svc
 from market.stats.allocation import (
     AllocationQuery,
@@ -36,13 +37,32 @@ from market.stats.allocation import (
     run_allocation,
     solve,
 )
+from market.stats.filters import StatsFilter
+from market.stats.web import CITY_PANELS
+from market.stats.web_query import material_name, place_name
 from market.web.i18n import gettext as _
+from market.web.messages import reason
 from market.web.render import error_page, page
 
 #: Flows drawn on the map and listed in the table (the largest first).
 MAX_DRAWN = 60
 #: Scenarios run on the scenario page (newest first).
 MAX_SCENARIOS = 20
+
+
+def _labels(materials: dict[str, Any]) -> dict[str, Any]:
+    """Names in the page's language for the templates (never a stored code)."""
+    return {
+        "material_name": lambda code: material_name(materials, code),
+        "district_label": lambda code: place_name(code) if code else _("district unknown"),
+    }
+
+
+def _problem_text(exc: Problem) -> str:
+    """A service's 422/404 for the page: each field's reason in the page's language."""
+    if exc.errors:
+        return "; ".join(reason(e["reason"]) for e in exc.errors)
+    return reason(exc.detail)
 
 
 def _forbidden(member: Member) -> Template:
@@ -82,7 +102,7 @@ def _map(regions: Any, result: AllocationResult) -> str:
     points = {(f.from_lon, f.from_lat): "supply" for f in largest}
     points.update({(f.to_lon, f.to_lat): "demand" for f in largest})
     return draw_map(
-        regions,
+        in_page_language(regions),
         values={
             p.key: float(p.potential_rate_pct)
             for p in result.by_district
@@ -114,6 +134,7 @@ async def allocation_page(
     choice = _choice(materials, material, year, month)
     saved = (await scenario_svc.list_scenarios(db, 1, MAX_SCENARIOS))[0]
     context: dict[str, Any] = {
+        **_labels(materials),
         "choice": choice,
         "materials": materials,
         "saved": saved,
@@ -140,7 +161,7 @@ async def allocation_page(
             ),
         )
     except Problem as exc:
-        context["error"] = exc.detail
+        context["error"] = _problem_text(exc)
         return page("city_allocation.html", member, status=exc.status, **context)
     locator = await current_locator(db, state)
     context["report"] = report
@@ -195,14 +216,45 @@ async def scenarios_page(
         return _forbidden(member)
     materials = await lookups.materials(db)
     choice = _choice(materials, material, year, month)
-    context: dict[str, Any] = {"choice": choice, "materials": materials, "error": None}
+    context: dict[str, Any] = {
+        **_labels(materials),
+        "choice": choice,
+        "materials": materials,
+        "error": None,
+    }
     try:
         baseline, rows = await _scenario_rows(db, settings, choice)
     except Problem as exc:
-        context.update(error=exc.detail, baseline=None, rows=[])
+        context.update(error=_problem_text(exc), baseline=None, rows=[])
         return page("city_scenarios.html", member, status=exc.status, **context)
     context.update(baseline=baseline, rows=rows)
     return page("city_scenarios.html", member, **context)
 
+
+async def allocation_panel(
+    *, db: AsyncSession, settings: Settings, stats_filter: StatsFilter, **_known: Any
+) -> dict[str, Any]:
+    """The /city page's "potential vs actual" panel for its material and year (the
+    baseline allocation of open listings and demands); without both, a pointer to choose."""
+    panel: dict[str, Any] = {"report": None, "error": None, "map_svg": None}
+    f = stats_filter
+    if f.material is not None and f.year is not None:
+        try:
+            report = await run_allocation(
+                db, settings, AllocationQuery(f.material, f.year, f.month)
+            )
+        except Problem as exc:
+            panel["error"] = _problem_text(exc)
+        else:
+            # Panels get no app state; the regions table itself (one small read).
+            locator = await load_locator(db)
+            panel.update(report=report, map_svg=_map(locator.regions, report.result))
+    return {
+        "allocation_panel": panel,
+        "city_panel_templates": ["_city_allocation_panel.html"],
+    }
+
+
+CITY_PANELS.append(allocation_panel)
 
 routes = [allocation_page, scenarios_page]

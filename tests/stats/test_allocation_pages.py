@@ -54,3 +54,74 @@ async def test_allocation_pages_are_for_regulators(client, actors: Actors) -> No
     for path in ("/city/allocation", "/city/scenarios"):
         r = await client.get(path)
         assert r.status_code == 403 and "无权访问" in r.text
+
+
+async def test_city_page_has_the_potential_panel(
+    client, actors: Actors, settings: Settings
+) -> None:
+    await build_market(client, actors)
+    await make_regulator(settings, "panel@example.cn")
+    await web_login(client, "panel@example.cn")
+    r = await client.get("/city", params={"material": "fly_ash", "year": 2026})
+    assert r.status_code == 200, r.text
+    panel = r.text.split('id="allocation-panel"', 1)[1].split("</section>", 1)[0]
+    assert "34.00 %" in panel and "20.00 %" in panel and ">140<" in panel
+    (drawn,) = svgs(panel)
+    assert len([p for p in drawn.iter(f"{SVG_NS}path") if p.get("class") == "flow"]) == 3
+    assert 'href="/city/allocation?material=fly_ash&amp;year=2026"' in panel
+    bare = await client.get("/city")
+    assert bare.status_code == 200 and 'id="allocation-panel"' in bare.text
+    assert 'href="/city/allocation"' in bare.text.split('id="allocation-panel"', 1)[1]
+
+
+def _catalogue_texts() -> set[str]:
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from market.web.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "zh" / "allocation.po").open("rb") as handle:
+        texts = {re.sub(r"%\(\w+\)s", "", str(m.string or "")).strip() for m in read_po(handle)}
+    return {t for t in texts if len(t) >= 5}
+
+
+async def test_allocation_pages_speak_the_page_language(
+    client, actors: Actors, settings: Settings
+) -> None:
+    from tests.web.test_pages_have_no_raw_codes import problems
+
+    m = await build_market(client, actors)
+    await make_regulator(settings, "lang@example.cn")
+    api = await actors.login("lang@example.cn", "secret-pass-1")
+    r = await client.post(
+        "/api/v1/stats/scenarios",
+        headers=api,
+        json={"name": "scenario one", "changes": {"removed_producers": [m.org["p2"]]}},
+    )
+    sid = r.json()["id"]
+    await web_login(client, "lang@example.cn")
+    zh_texts = _catalogue_texts()
+    found = {}
+    for lang in ("zh", "en"):
+        client.cookies.set("lang", lang)
+        for path in (
+            "/city/allocation?material=fly_ash&year=2026",
+            f"/city/allocation?material=fly_ash&year=2026&scenario={sid}",
+            "/city/allocation?material=nope&year=2026",
+            "/city/scenarios?material=fly_ash&year=2026",
+            "/city?material=fly_ash&year=2026",
+        ):
+            page = await client.get(path)
+            assert page.status_code in (200, 422), (lang, path, page.status_code)
+            marker = '<html lang="zh-CN">' if lang == "zh" else '<html lang="en">'
+            assert marker in page.text
+            text = page.text
+            if path.startswith("/city?"):
+                # Only this panel: the rest of /city is another page's (its district map
+                # labels regions in both languages).
+                text = text.split('id="allocation-panel"', 1)[1].split("</section>", 1)[0]
+            bad = problems(text, lang, zh_texts)
+            if bad:
+                found[f"{lang} {path}"] = bad
+    assert not found, found
