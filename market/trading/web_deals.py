@@ -23,14 +23,16 @@ from market.accounts.web_session import Member, Viewer
 from market.catalogue import service as catalogue
 from market.catalogue.models import Material
 from market.core.deps import AppSettings, Db
+from market.core.errors import NotFound
 from market.core.settings import Settings
 from market.offers import web_lookups as lookups
 from market.offers.models import Listing
 from market.trading import bids as bid_svc
 from market.trading import deals as deal_svc
-from market.trading import disputes, shipments
+from market.trading import disputes, manifests, shipments
 from market.trading.api_shipments import dispute_view
-from market.trading.models import Deal
+from market.trading.manifest_export import XLSX_MEDIA_TYPE, manifest_view, to_xlsx
+from market.trading.models import Deal, Manifest
 from market.trading.schemas import (
     AcceptSettlementIn,
     DealDetailOut,
@@ -330,6 +332,21 @@ async def close_form(
     return await run_form(request, member, db, Posted("close"), act, again)
 
 
+@get("/shipments/{shipment_id:int}/manifest.xlsx", name="web-shipment-manifest")
+async def manifest_workbook(shipment_id: FromPath[int], member: Member, db: Db) -> Response[bytes]:
+    """The load's transfer manifest (转移联单) as the API's workbook, with the session."""
+    load = await shipments.visible_shipment(db, member.user, shipment_id)
+    found = (await db.exec(select(Manifest).where(Manifest.shipment_id == load.id))).first()
+    if found is None or found.id is None:
+        raise NotFound(f"shipment {shipment_id} has no transfer manifest")
+    view = await manifest_view(db, await manifests.readable_manifest(db, member.user, found.id))
+    return Response(
+        to_xlsx(view),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="manifest_{view.number}.xlsx"'},
+    )
+
+
 # --- /my/shipments -------------------------------------------------------------------------
 
 
@@ -373,5 +390,6 @@ routes = [
     accept_settlement_form,
     decide_form,
     close_form,
+    manifest_workbook,
     my_shipments,
 ]

@@ -328,6 +328,9 @@ async def test_a_hazardous_load_needs_a_well_formed_manifest_on_the_page(
     (load,) = (await market.get(f"/shipments?deal_id={deal['id']}", seller)).json()["items"]
     assert re.fullmatch(r"\d{14}", load["manifest_no"])
     assert load["manifest_no"] in (await client.get(deal_url)).text
+    r = await client.get(f"/shipments/{load['id']}/manifest.xlsx")  # with the session cookie
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert load["manifest_no"] in r.headers["content-disposition"]
 
 
 async def test_a_monthly_lot_is_bid_for_and_accepted_as_a_standing_contract(
