@@ -55,6 +55,7 @@ POST_FORM = PostForm(
     structured=requirements_body,
     create=svc.create_demand,
     extra=_grades,
+    prefix="requirements.",
 )
 
 

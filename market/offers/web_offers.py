@@ -34,7 +34,14 @@ from market.offers.schemas import OfferIn
 from market.offers.search import OfferQuery
 from market.offers.web_matches import match_panel
 from market.offers.web_search import CRS_CHOICES, SearchForm, parse_search
-from market.web.forms import FormErrors, blank_to_none, problem_errors, pydantic_errors
+from market.web.forms import (
+    FormErrors,
+    blank_to_none,
+    clean_number,
+    problem_errors,
+    pydantic_errors,
+    range_errors,
+)
 from market.web.i18n import gettext
 from market.web.render import page
 
@@ -152,6 +159,8 @@ class PostForm(Generic[BodyT]):
     create: Callable[[AsyncSession, User, BodyT], Awaitable[Listing | Demand]]
     #: More template context for the chosen material (a demand's grade presets).
     extra: Callable[[AsyncSession, Material], Awaitable[dict[str, Any]]] | None = None
+    #: The structured inputs' name prefix (``spec.`` or ``requirements.``), numbers all.
+    prefix: str = "spec."
 
     async def render(
         self,
@@ -196,8 +205,26 @@ class PostForm(Generic[BodyT]):
         form = await request.form()
         values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         body = blank_to_none(form, OFFER_FIELDS + self.fields) | self.structured(form)
+        # Every value outside its parameter's valid range at once, beside the validator's.
+        material = values.get("material_code") or ""
+        params = await lookups.ordered_parameters(db, material) if material else {}
+        out_of_range = FormErrors()
+        structured = {
+            k: clean_number(v) for k, v in values.items() if k.startswith(self.prefix) and v.strip()
+        }
+        range_errors(structured, params, self.prefix, out_of_range)
         try:
-            row = await self.create(db, member.user, self.body.model_validate(body))
+            checked = self.body.model_validate(body)
+        except ValidationError as exc:
+            errors = pydantic_errors(exc)
+            for name, messages in out_of_range.items():
+                if not errors.for_prefix(name):
+                    errors.setdefault(name, []).extend(messages)
+            return await self.render(db, member, material, values, errors, 422)
+        if out_of_range:
+            return await self.render(db, member, material, values, out_of_range, 422)
+        try:
+            row = await self.create(db, member.user, checked)
         except ValidationError as exc:
             errors = pydantic_errors(exc)
             return await self.render(db, member, values.get("material_code"), values, errors, 422)

@@ -135,12 +135,43 @@ def prefixed(form: Mapping[str, Any], prefix: str) -> dict[str, str]:
     }
 
 
+def range_errors(
+    values: Mapping[str, str], params: Mapping[str, Any], prefix: str, errors: FormErrors
+) -> None:
+    """Every typed value (``{input name: text}``) outside its parameter's physically valid
+    range, each as a message in the page's language, all at once. ``params`` maps a
+    parameter key to the catalogue's row (``valid_min``, ``valid_max``, ``unit``); an input
+    name is ``prefix + key`` with an optional ``.min``/``.max`` after it."""
+    for name, text in values.items():
+        key = name.removeprefix(prefix)
+        key = key.rsplit(".", 1)[0] if key.endswith((".min", ".max")) else key
+        param = params.get(key)
+        if param is None or name in errors:
+            continue
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            continue
+        low, high = param.valid_min, param.valid_max
+        if (low is not None and value < low) or (high is not None and value > high):
+            errors.add(
+                name,
+                gettext("%(value)s is outside the valid range %(min)s–%(max)s %(unit)s")
+                % {
+                    "value": text,
+                    "min": "" if low is None else format(low.normalize(), "f"),
+                    "max": "" if high is None else format(high.normalize(), "f"),
+                    "unit": param.unit or "",
+                },
+            )
+
+
 def parse_decimal(raw: str | None, field: str, errors: FormErrors) -> Decimal | None:
     """A number typed into a search form (where there is no pydantic model), or None."""
     if raw is None or not raw.strip():
         return None
     try:
-        value = Decimal(raw.strip().replace(",", "").replace("，", ""))
+        value = Decimal(clean_number(raw))
     except InvalidOperation:
         errors.add(field, gettext("Enter a number"))
         return None

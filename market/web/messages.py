@@ -27,6 +27,12 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"character '(?P<ch>.+)' at position (?P<pos>\d+) is not allowed"),
         "character '%(ch)s' at position %(pos)s is not allowed",
     ),
+    (
+        re.compile(
+            r"(?P<value>\S+) is (?:below|above) the valid range (?P<min>[^–]*)–(?P<max>\S*) ?(?P<unit>.*)"
+        ),
+        "%(value)s is outside the valid range %(min)s–%(max)s %(unit)s",
+    ),
     (re.compile(r"unknown district "), "unknown district; choose one of the list"),
     (re.compile(r"unknown coordinate system "), "unknown coordinate system"),
     (

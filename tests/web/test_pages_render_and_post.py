@@ -209,12 +209,13 @@ async def test_listing_form_errors_rerender_with_422(client: Client, actors: Act
     assert r.status_code == 422
     assert 'id="err-quantity_t"' in r.text and "必须大于 0" in r.text
     assert 'value="4.2"' in r.text  # what was typed is kept
-    # A value outside the parameter's physical range: the service's message, on that input.
+    # A value outside the parameter's physical range: a message in the page's language, on
+    # that input.
     bad_spec = base | {"quantity_t": "100", "spec.loi_pct": "150"}
     r = await post_form(client, "/listings/new", bad_spec, "/listings/new?material=fly_ash")
     assert r.status_code == 422
-    assert "above the valid range" in r.text
-    assert r.text.index("above the valid range") > r.text.index('name="spec.loi_pct"')
+    assert "150 超出有效范围 0–100 %" in r.text
+    assert r.text.index("超出有效范围") > r.text.index('name="spec.loi_pct"')
 
 
 async def test_listing_form_creates_and_redirects(client: Client, actors: Actors) -> None:
