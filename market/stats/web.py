@@ -20,7 +20,8 @@ page has so far) is passed too.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -33,6 +34,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from geodata.regions import Region
 from geodata.svgmap import MapFlow, draw_map
 from market.accounts.models import Organization, Site
 from market.accounts.web_session import Member, Viewer, rollback
@@ -65,6 +67,7 @@ from market.stats.web_query import (
 )
 from market.web.charts import Series, hbar_chart, line_chart
 from market.web.forms import pydantic_errors
+from market.web.i18n import current_locale
 from market.web.i18n import gettext as _
 from market.web.messages import reason
 from market.web.render import error_page, page
@@ -131,10 +134,17 @@ async def _flows(
                 d["lon"],
                 d["lat"],
                 float(item["received_t"]),
-                f"{label} {item['received_t']:,.0f} t",
+                label,
             )
         )
     return drawn, rows
+
+
+def _localised(regions: Sequence[Region]) -> list[Region]:
+    """Regions named in the page's language only (the map titles them "zh en" otherwise)."""
+    if current_locale() == "en":
+        return [replace(r, name_zh=r.name_en or r.name_zh, name_en="") for r in regions]
+    return [replace(r, name_en="") for r in regions]
 
 
 def _float(value: Any) -> float | None:
@@ -214,7 +224,7 @@ async def city_context(
     selected_months = [m for m in months if q.month is None or m.month == q.month]
     has_data = bool(totals.get("ledgers"))
 
-    locator = await current_locator(db, state)
+    regions = _localised((await current_locator(db, state)).regions)
     supply = await citydata.open_supply(db)
     map_flows, flow_rows = await _flows(db, f, materials)
     if has_data:
@@ -224,7 +234,7 @@ async def city_context(
             if g["key"] and g["utilisation_rate_pct"] is not None
         }
         map_svg = draw_map(
-            locator.regions,
+            regions,
             values=rates,
             value_label=_("Utilisation rate %%") % {},
             flows=map_flows,
@@ -250,7 +260,7 @@ async def city_context(
         )
     else:
         map_svg = draw_map(
-            locator.regions,
+            regions,
             values={k: float(v) for k, v in supply.by_district.items()},
             value_label=_("Available t"),
             width=720,
