@@ -23,8 +23,15 @@ Nothing is written.
 
 Potential utilisation: the ledgers' actual figures of the same period and material by the
 official formula (:mod:`market.stats.utilisation`), with the allocated tonnes added to the
-utilised tonnes of the producer's district: ``potential = (utilised + allocated) ÷ (generated
-+ utilised from stockpile)``, and the gap ``potential − actual`` in percentage points.
+utilised tonnes of the producer's district. Allocated tonnes first take up what the period
+generated and did not utilise (``generated + from stockpile − utilised``); beyond that they
+can only come from earlier years' stockpiles, which the formula adds to the base as well::
+
+    drawn     = max(0, allocated − (base − utilised))      base = generated + from stockpile
+    potential = (utilised + allocated) ÷ (base + drawn)
+
+so a rate never passes 100 %. A district with no ledgers (base 0) has no rate. The gap is
+``potential − actual`` in percentage points.
 """
 
 from __future__ import annotations
@@ -72,7 +79,7 @@ METHOD = (
     "one min-cost flow (OR-Tools) over the feasible pairs of pairwise matching: most tonnes "
     "first, then least delivered cost (price + road km × freight); monthly offers × months "
     "of the period; potential rate = (utilised + allocated) ÷ (generated + utilised from "
-    "stockpile), by the producer's district"
+    "stockpile + allocated beyond what the period left unutilised), by the producer's district"
 )
 
 Progress = Callable[[str], None]
@@ -354,6 +361,7 @@ class Potential:
     actual_utilised_t: Decimal
     actual_rate_pct: Decimal | None
     allocated_t: Decimal
+    stockpile_drawn_t: Decimal
     potential_utilised_t: Decimal
     potential_rate_pct: Decimal | None
     gap_pct: Decimal | None
@@ -368,11 +376,14 @@ class AllocationResult:
     seconds: float
 
 
-def _potential(key: str | None, label: str, fig: dict[str, Any], allocated: Decimal) -> Potential:
+def potential(key: str | None, label: str, fig: dict[str, Any], allocated: Decimal) -> Potential:
+    """Actual figures ``fig`` (the ledgers' sums) with ``allocated`` tonnes utilised too."""
     base = Decimal(fig.get("generated_t", 0)) + Decimal(fig.get("utilised_from_stockpile_t", 0))
     actual = Decimal(fig.get("utilised_t", 0))
-    potential = actual + allocated
-    actual_rate, potential_rate = pct(actual, base), pct(potential, base)
+    drawn = max(Decimal(0), allocated - max(base - actual, Decimal(0)))
+    utilised = actual + allocated
+    actual_rate = pct(actual, base)
+    potential_rate = pct(utilised, base + drawn) if base > 0 else None
     gap = None if actual_rate is None or potential_rate is None else potential_rate - actual_rate
     return Potential(
         key=key,
@@ -381,7 +392,8 @@ def _potential(key: str | None, label: str, fig: dict[str, Any], allocated: Deci
         actual_utilised_t=dec.t(actual),
         actual_rate_pct=actual_rate,
         allocated_t=dec.t(allocated),
-        potential_utilised_t=dec.t(potential),
+        stockpile_drawn_t=dec.t(drawn) if base > 0 else dec.t(Decimal(0)),
+        potential_utilised_t=dec.t(utilised),
         potential_rate_pct=potential_rate,
         gap_pct=gap,
     )
@@ -449,7 +461,7 @@ def solve(snap: Snapshot, actual: Actual) -> AllocationResult:
     rows = {g["key"]: g for g in actual.by_district}
     keys = sorted(set(rows) | set(by_district), key=lambda k: (k is None, str(k)))
     districts = tuple(
-        _potential(
+        potential(
             k,
             DISTRICT_NAMES.get(k, k) if k else "(none)",
             rows.get(k, {}),
@@ -457,7 +469,7 @@ def solve(snap: Snapshot, actual: Actual) -> AllocationResult:
         )
         for k in keys
     )
-    material = _potential(
+    material = potential(
         snap.material.code, snap.material.name_zh, actual.totals, plan.tonnes_allocated
     )
     return AllocationResult(tuple(flows), summary, (material,), districts, seconds)

@@ -149,7 +149,8 @@ class AllocationSummaryOut(Out):
 
 class PotentialOut(Out):
     """Actual utilisation of the period (ledgers, official formula) beside what it would
-    reach if the allocated tonnes were used too; ``key`` is a district code or material."""
+    reach if the allocated tonnes were used too; ``key`` is a district code or material.
+    Potential = (utilised + allocated) ÷ (base + stockpile drawn), never above 100 %."""
 
     key: str | None
     label: str
@@ -157,6 +158,9 @@ class PotentialOut(Out):
     actual_utilised_t: Decimal
     actual_rate_pct: Pct
     allocated_t: Decimal
+    stockpile_drawn_t: Decimal = Field(
+        description="allocated beyond what the period left unutilised: from earlier stockpiles"
+    )
     potential_utilised_t: Decimal
     potential_rate_pct: Pct
     gap_pct: Pct

@@ -219,3 +219,23 @@ async def test_unknown_material_is_422(settings: Settings) -> None:
             settings, lambda s: run_allocation(s, settings, AllocationQuery("unobtainium", 2026))
         )
     assert err.value.errors[0]["field"] == "material"
+
+
+def test_potential_rate_never_passes_100_percent() -> None:
+    from market.stats.allocation import potential
+
+    ledgers = {"generated_t": "100", "utilised_from_stockpile_t": "0", "utilised_t": "50"}
+    # 30 t more fits in what the period left unutilised (50 t): 80 %.
+    p = potential("420802", "东宝区", ledgers, Decimal(30))
+    assert (p.actual_rate_pct, p.potential_rate_pct, p.stockpile_drawn_t) == (
+        Decimal("50.00"),
+        Decimal("80.00"),
+        Decimal("0.000"),
+    )
+    # 140 t: 50 t from this period, 90 t from earlier stockpiles (base 190): 100 %.
+    p = potential("420802", "东宝区", ledgers, Decimal(140))
+    assert p.stockpile_drawn_t == Decimal("90.000") and p.potential_rate_pct == Decimal("100.00")
+    assert p.gap_pct == Decimal("50.00")
+    # No ledgers: no rate at all, whatever could move.
+    p = potential("420881", "钟祥市", {}, Decimal(10))
+    assert p.actual_rate_pct is None and p.potential_rate_pct is None and p.gap_pct is None
