@@ -334,6 +334,9 @@ async def city_context(
         "group_options": group_options(),
         "years": list(range(china_month()[0], 2014, -1)),
         "export_query": q.query_string(),
+        "export_fields": [
+            (k, v) for k, v in parse_qsl(q.query_string(group_by=None)) if k != "group_by"
+        ],
         #: Partials a registered panel adds to ``{% block city_panels %}``.
         "city_panel_templates": [],
         "target_errors": [],

@@ -51,6 +51,8 @@ async def test_filters_change_the_figures(client: Client, city: City, settings: 
     dongbao = await client.get("/city", params={"year": "2025", "month": "3", "district": "420802"})
     assert kpi(dongbao.text, "generated") == "1,500"
     assert kpi(dongbao.text, "rate") == "46.70 %"
+    exports = re.search(r'<form[^>]*id="city-exports">.*?</form>', dongbao.text, re.S)
+    assert exports and '<input type="hidden" name="district" value="420802">' in exports.group(0)
     zhongxiang = await client.get("/city", params={"year": "2025", "district": "420881"})
     assert kpi(zhongxiang.text, "rate") == "30.00 %"
     park = await client.get("/city", params={"year": "2025", "park": "P-ZXHUJI"})

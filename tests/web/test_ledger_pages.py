@@ -50,6 +50,7 @@ async def test_month_page_submit_writes_a_ledger_through_the_service(
         "line-0-generated_t": "5,000",  # thousands separators are accepted
         "line-0-used_inhouse_t": "3000",
         "line-0-stored_t": "2000",
+        "line-0-note": "三月",
     }
     r = await post_form(client, "/ledger/2025/3", data, "/ledger/2025/3")
     assert r.status_code == 303, r.text
@@ -58,6 +59,7 @@ async def test_month_page_submit_writes_a_ledger_through_the_service(
     assert [(x["month"], x["material_code"], x["generated_t"], x["balanced"]) for x in rows] == [
         ("2025-03", "fly_ash", "5000.000", True)
     ]
+    assert rows[0]["note"] == "三月"
     again = await client.get("/ledger/2025/3?saved=1")
     assert "已保存 1 行" in again.text
     assert 'value="5000"' in again.text  # the saved line comes back as a line of the form
