@@ -233,6 +233,16 @@ async def test_the_producer_puts_the_lot_to_tender_and_buy_now_goes(
     r = await client.get(page)
     assert 'id="tender-open"' in r.text and "密封竞价" in r.text
     assert 'id="buy-form"' not in r.text and 'id="bid-form"' in r.text
+    site = chosen_site(r.text, "bid-form")
+    data = {"site_id": site, "quantity_t": "300", "price_cny_t": "-18"}
+    r = await post_form(client, f"{page}/bid", data, page)
+    assert r.status_code == 303, r.text
+    r = await client.get("/my/bids")
+    assert "密封竞价报价" in r.text and "/withdraw" in r.text
+    # The producer does not see a sealed bid before the tender closes.
+    await as_user(client, "ps_producer@example.cn")
+    r = await client.get(page)
+    assert 'id="offers-table"' not in r.text and "您的底价：产废方付 20 元/吨" in r.text
 
 
 def test_numbers_are_read_as_clerks_type_them() -> None:
