@@ -119,6 +119,8 @@ class ListingTrade:
     monthly: bool
     tradable: bool
     tender: Tender | None
+    #: The latest closed tender of the lot, for its outcome (awarded or unsold).
+    last_tender: Tender | None
     sites: list[SiteCost]
     chosen_site_id: int | None
     offers: list[OfferRow]
@@ -217,6 +219,12 @@ async def listing_panel(
     owner = listing.organization_id in mine
     role = "owner" if owner else ("buyer" if mine and not member.regulator else "reader")
     tender = await open_tender(db, listing.id)
+    closed = (
+        select(Tender)
+        .where(Tender.listing_id == listing.id, Tender.status == "closed")
+        .order_by(col(Tender.id).desc())
+    )
+    last_tender = (await db.exec(closed)).first()
     sites = await site_costs(db, member, view, settings) if role == "buyer" else []
     offers: list[OfferRow] = []
     deals: list[DealOut] = []
@@ -241,6 +249,7 @@ async def listing_panel(
             monthly=view.cadence == "monthly",
             tradable=view.status == "open" and view.available_t > 0,
             tender=tender,
+            last_tender=last_tender,
             sites=sites,
             chosen_site_id=chosen,
             offers=offers,

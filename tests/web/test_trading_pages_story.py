@@ -210,9 +210,9 @@ async def test_a_bad_form_value_shows_a_chinese_message_and_writes_nothing(
 
 
 async def test_the_producer_puts_the_lot_to_tender_and_buy_now_goes(
-    client: Client, actors: Actors
+    client: Client, actors: Actors, settings: Any
 ) -> None:
-    _producer, _buyer, listing = await setup_parties(client, actors)
+    _producer, buyer, listing = await setup_parties(client, actors)
     page = f"/listings/{listing['id']}"
     await as_user(client, "ps_producer@example.cn")
     r = await post_form(
@@ -243,6 +243,17 @@ async def test_the_producer_puts_the_lot_to_tender_and_buy_now_goes(
     await as_user(client, "ps_producer@example.cn")
     r = await client.get(page)
     assert 'id="offers-table"' not in r.text and "您的底价：产废方付 20 元/吨" in r.text
+
+    # At the closing time the best bid at or above the reserve wins: a deal, shown on the page.
+    from market.trading.tenders import close_due_tenders
+    from tests.trading.helpers import in_db, make_due
+
+    (bid,) = (await client.get("/api/v1/bids", headers=buyer)).json()["items"]  # sealed: its bidder
+    await make_due(settings, bid["tender_id"])
+    assert await in_db(settings, close_due_tenders) == [bid["tender_id"]]
+    r = await client.get(page)
+    assert 'id="tender-closed"' in r.text and "已中标" in r.text and "/deals/" in r.text
+    assert_no_raw_codes(r.text)
 
 
 def test_numbers_are_read_as_clerks_type_them() -> None:
