@@ -119,15 +119,11 @@ class Posted:
     @property
     def messages(self) -> list[str]:
         """Every message, the field's label first, so they can all be shown at once."""
+        colon = "：" if current_locale() == "zh" else ": "
         out = []
         for name, msgs in self.errors.items():
             label = field_label(name)
-            out += [
-                f"{label}：{m}"
-                if label and current_locale() == "zh"
-                else (f"{label}: {m}" if label else m)
-                for m in msgs
-            ]
+            out += [f"{label}{colon}{m}" if label else m for m in msgs]
         return out
 
 
