@@ -7,7 +7,8 @@ plant (buyer), a battery recycler, the carrier and the regulator. The visible te
 and attribute values stripped, except the ones a user reads: title, aria-label, placeholder,
 alt) must not contain a stored code such as ``gbt1596_cement_admixture``, ``fly_ash``,
 ``open`` or ``consumer, admin``; a Chinese page must not contain any of a list of English
-interface words, and an English page none of the interface's Chinese texts.
+interface words, and an English page none of the interface's Chinese texts. Every table
+sits in a box that scrolls on a phone, or turns into cards.
 """
 
 from __future__ import annotations
@@ -152,6 +153,18 @@ def problems(page: str, lang: str, zh_texts: set[str]) -> list[str]:
     return found
 
 
+def unwrapped_tables(page: str) -> list[str]:
+    """Tables that could make a phone page wider than the screen: each must sit in a box
+    that scrolls (``.table-wrap`` / ``.table-scroll``) or turn into cards (``table.cards``)."""
+    out = []
+    for match in re.finditer(r"<table\b[^>]*>", page):
+        before = page[: match.start()].rstrip()
+        wrapped = re.search(r'<div class="[^"]*table-(?:wrap|scroll)[^"]*">$', before)
+        if not wrapped and "cards" not in match.group(0):
+            out.append(f"unwrapped {match.group(0)}")
+    return out
+
+
 async def _load_demo(settings: Settings) -> None:
     engine = make_engine(settings)
     try:
@@ -196,7 +209,7 @@ async def test_no_raw_codes_or_stray_language_on_any_page(
                 assert r.status_code in (200, 404, 422), (role, lang, path, r.status_code)
                 marker = '<html lang="zh-CN">' if lang == "zh" else '<html lang="en">'
                 assert marker in r.text, (role, lang, path)
-                found = problems(r.text, lang, zh_texts)
+                found = problems(r.text, lang, zh_texts) + unwrapped_tables(r.text)
                 if found:
                     failures[f"{role} {lang} {path}"] = found
     assert fetched > 100
@@ -213,6 +226,12 @@ async def test_error_pages_are_html_in_the_users_language(client: Client) -> Non
         assert "Not found" in r.text and "未找到" not in r.text
     api = await client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+
+
+def test_the_table_check_catches_a_bare_table() -> None:
+    assert unwrapped_tables('<div class="table-wrap">\n<table class="data">') == []
+    assert unwrapped_tables('<table class="data cards">') == []
+    assert unwrapped_tables('<p>x</p><table class="data">') == ['unwrapped <table class="data">']
 
 
 def test_the_checker_catches_what_it_should() -> None:
