@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from geodata.districts import DISTRICT_NAMES
+from geodata.places import PARK_CODES
 from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import Organization, Site, User
 from market.catalogue.models import Material
@@ -84,9 +86,27 @@ async def viewer_filter(
     year: int | None = None,
     month: int | None = None,
     material: str | None = None,
+    *,
+    district: str | None = None,
+    park: str | None = None,
+    organization_id: int | None = None,
 ) -> StatsFilter:
-    """The viewer's filter from query values: 422 naming the field for a bad one."""
-    city = StatsFilter(year, month, material)
+    """The viewer's filter from query values: 422 naming the field for a bad one.
+
+    ``organization_id`` narrows the viewer's scope to that enterprise: for a regulator any
+    one, for anybody else one of their own (another's leaves nothing to count, the same
+    answer as an enterprise without ledgers, so it tells nothing about it).
+    """
+    if district is not None and district not in DISTRICT_NAMES:
+        raise Invalid("district", f"unknown district {district!r}")
+    if park is not None and park not in PARK_CODES:
+        raise Invalid("park", f"unknown industrial park {park!r}")
+    if organization_id is not None and not 1 <= organization_id <= 2_147_483_647:
+        raise Invalid("organization_id", "must be an organisation id (1 to 2^31 − 1)")
+    city = StatsFilter(year, month, material, district=district, park=park)
     if material is not None and await session.get(Material, material) is None:
         raise Invalid("material", f"unknown material {material!r}")
-    return replace(city, org_ids=await viewer_scope(session, viewer))
+    scope = await viewer_scope(session, viewer)
+    if organization_id is not None:
+        scope = frozenset({organization_id}) & (scope if scope is not None else {organization_id})
+    return replace(city, org_ids=scope)
