@@ -284,11 +284,16 @@ async def city_context(
 
     target_year = q.year or await _latest_ledger_year(db) or china_month()[0]
     below = await targets.below_target(db, member.user, target_year)
+    placed: set[int] | None = None
+    if f.district is not None or f.park is not None:  # enterprises with a site there
+        stmt = select(Site.organization_id).where(*f.site_conditions(col(Site.id)))
+        placed = set((await db.exec(stmt)).all())
     below_rows = [
         {**row, "organization_label": row["organization_name"]}
         for row in below["items"]
         if (q.material is None or row["material_code"] == q.material)
         and (q.organization_id is None or row["organization_id"] == q.organization_id)
+        and (placed is None or row["organization_id"] in placed)
     ]
     co2_figures = await co2.summary(db, f, settings)
     today, expiring, listed = await web_permits.licences(db, member.user)

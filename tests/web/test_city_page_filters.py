@@ -99,6 +99,8 @@ async def test_targets_set_on_the_page_list_the_gap(
     assert table
     cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", table.group(0))
     assert cells[:5] == ["企业A", "磷石膏", "90.00", "69.23", "20.77"]
+    elsewhere = await client.get("/city", params={"year": "2025", "district": "420881"})
+    assert "企业A" not in elsewhere.text.split('id="below-target"')[1].split("</table>")[0]
     bad = await post_form(client, "/city/targets", {**body, "target_pct": "150"}, "/city")
     assert bad.status_code == 422 and "目标" in bad.text
 
@@ -117,9 +119,14 @@ async def test_co2_is_shown_with_its_factors(
 
 
 async def test_exports_download_with_the_session(
-    client: Client, city: City, settings: Settings
+    client: Client, city: City, settings: Settings, actors: Actors
 ) -> None:
     assert (await client.get("/api/v1/stats/export.csv")).status_code == 401
+    await actors.user("cityexportclerk")
+    await web_login(client, "cityexportclerk@example.cn")
+    refused = await client.get("/city/export.csv", params={"year": "2025"})
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    client.cookies.clear()
     await _regulator(client, settings, "cityexport@example.cn")
     r = await client.get("/city/export.csv", params={"year": "2025", "district": "420881"})
     assert r.status_code == 200, r.text
