@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from typing import Final
 from xml.sax.saxutils import escape, quoteattr
 
+from market.web.i18n import gettext
+
 FONT_FAMILY: Final = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
 #: Colour-blind-safe qualitative palette (Okabe–Ito), first colour for a single series.
 PALETTE: Final = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000")
-EMPTY_TEXT: Final = "暂无数据 · No data"
+#: What an empty chart says (a message id: drawn in the page's language).
+EMPTY_TEXT: Final = "No data"
 
 _LEFT: Final = 64.0
 _RIGHT: Final = 16.0
@@ -94,7 +97,7 @@ def _empty(width: int, height: int, title: str, kind: str) -> str:
     out = _open(width, height, title, kind)
     out.append(
         f'<text class="empty" x="{width / 2:.1f}" y="{height / 2:.1f}" text-anchor="middle" '
-        f'font-size="14" fill="#666666">{escape(EMPTY_TEXT)}</text>'
+        f'font-size="14" fill="#666666">{escape(gettext(EMPTY_TEXT))}</text>'
     )
     out.append("</svg>")
     return "\n".join(filter(None, out))

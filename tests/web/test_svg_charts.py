@@ -16,6 +16,7 @@ from market.web.charts import (
     line_chart,
     nice_step,
 )
+from market.web.i18n import gettext
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -85,7 +86,7 @@ def test_negative_values_hang_below_zero() -> None:
 def test_empty_bar_chart_says_so(items: list[tuple[str, float | None]]) -> None:
     root = parse(bar_chart(items, title="空"))
     assert not by_class(root, "rect", "bar")
-    assert by_class(root, "text", "empty")[0].text == EMPTY_TEXT
+    assert by_class(root, "text", "empty")[0].text == gettext(EMPTY_TEXT)
 
 
 def test_line_chart_points_gaps_and_legend() -> None:
@@ -110,7 +111,7 @@ def test_line_chart_points_gaps_and_legend() -> None:
 
 def test_empty_line_chart_says_so() -> None:
     root = parse(line_chart([], []))
-    assert by_class(root, "text", "empty")[0].text == EMPTY_TEXT
+    assert by_class(root, "text", "empty")[0].text == gettext(EMPTY_TEXT)
     root = parse(line_chart(["2025-01"], [Series("x", [None])]))
     assert by_class(root, "text", "empty")
 
