@@ -19,9 +19,12 @@ from market.accounts.service import create_user, normalise_email
 from market.accounts.sites import SiteInput, create_site
 from market.accounts.verification import mark_verified
 from market.core.audit import SYSTEM
+from market.core.settings import Settings
 from market.demo.ledgers import load_demo_ledgers
 from market.demo.seed import DemoData, DemoOrg, DemoUser, build_demo
+from market.demo.trades import TradeReport, load_demo_trades
 from market.geo.regions import RegionLocator, load_locator
+from market.ledger.models import Ledger
 from market.offers.demands import create_demand
 from market.offers.listings import create_listing
 from market.offers.schemas import DemandIn, ListingIn, bounds_in
@@ -33,16 +36,23 @@ class DemoReport:
     sites: int = 0
     listings: int = 0
     demands: int = 0
+    trades: TradeReport = field(default_factory=TradeReport)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
+        t = self.trades
         lines = [
             f"demo data: added {self.organizations} organisations, {self.sites} sites, "
-            f"{self.listings} listings, {self.demands} demand requests"
+            f"{self.listings} listings, {self.demands} demand requests, {t.deals} deals with "
+            f"{t.shipments} received loads ({t.tonnes.normalize():f} t, {t.disputes} disputed "
+            "and settled)"
             + (" (already loaded: nothing to add)" if self.organizations == 0 else ""),
-            "demo logins (e-mail / password):",
+            "demo logins (role: e-mail / password):",
         ]
-        lines += [f"  {role:<10} {email} / {password}" for role, email, password in self.logins]
+        width = max((len(role) for role, _, _ in self.logins), default=0) + 1
+        lines += [
+            f"  {role + ':':<{width}} {email} / {password}" for role, email, password in self.logins
+        ]
         return "\n".join(lines)
 
 
@@ -138,19 +148,33 @@ async def _load_org(
     await session.flush()
 
 
-async def load_demo(session: AsyncSession) -> DemoReport:
+async def _ledgers_loaded(session: AsyncSession) -> bool:
+    """Whether the demo ledgers are in the database (the story must come before them)."""
+    return (
+        await session.exec(select(Ledger.id).where(Ledger.note == "demo").limit(1))
+    ).first() is not None
+
+
+async def load_demo(session: AsyncSession, settings: Settings | None = None) -> DemoReport:
+    """Load the demo; ``settings`` (default: from the environment) give the receipt tolerance
+    the demo's weighbridge differences stay within (and its one dispute exceeds)."""
     data = build_demo()
     locator = await load_locator(session)
     report = DemoReport()
     for org in data.orgs:
         await _load_org(session, data, org, locator, report)
+    # The year's trading before the ledgers, which book its receipts; once the ledgers are
+    # in, neither runs again (market.demo.trades).
+    if not await _ledgers_loaded(session):
+        settings = settings or Settings.from_env()
+        report.trades = await load_demo_trades(session, data, settings)
+        report.listings += report.trades.lots
     await load_demo_ledgers(session)
     await _user(session, data.platform_admin, "admin")
-    report.logins = [
-        ("admin", data.platform_admin.email, data.platform_admin.password),
-        ("regulator", data.regulator.email, data.regulator.password),
+    report.logins = [("admin", data.platform_admin.email, data.platform_admin.password)]
+    report.logins += [
+        (org.login, org.admin.email, org.admin.password)
+        for org in sorted(data.orgs, key=lambda o: o.kind != "regulator")
+        if org.login
     ]
-    for org in data.orgs:
-        if org.kind != "regulator" and len(report.logins) < 8:
-            report.logins.append((org.kind, org.admin.email, org.admin.password))
     return report

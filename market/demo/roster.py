@@ -97,6 +97,7 @@ class OrgSpec:
     sites: tuple[SiteSpec, ...]
     miit_listed: bool = False
     permits: tuple[tuple[str, date], ...] = ()
+    login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,9 @@ def _org(where: str, raw: object, anchors: Mapping[str, tuple[float, float]]) ->
         raise DemoDataError(f"{where}: two sites {twice!r}")
     sites = tuple(_site(f"{where} site {s.suffix!r}", s, anchors) for s in row.sites)
     permits = tuple((p.kind, p.valid_until) for p in row.permits)
-    return OrgSpec(row.key, row.name, row.kind, row.district, sites, row.miit_listed, permits)
+    return OrgSpec(
+        row.key, row.name, row.kind, row.district, sites, row.miit_listed, permits, row.login
+    )
 
 
 def _load_orgs(path: Traversable) -> tuple[tuple[OrgSpec, ...], OrgSpec]:

@@ -65,6 +65,9 @@ class OrgRow(StrictRow):
     miit_listed: bool = False
     permits: list[PermitRow] = Field(default_factory=list)
     sites: Annotated[list[SiteRow], Field(min_length=1)]
+    #: The role ``market demo load`` prints this org's login under ("producer: fly ash
+    #: (power plant)"); orgs without one are loaded but not listed.
+    login: Text | None = None
 
 
 class SupplyRow(StrictRow):
@@ -110,3 +113,33 @@ class MarketFile(StrictRow):
     listing_price_cny_t: dict[str, PriceRow]
     demand_quantity_t: dict[str, Pair]
     demand_max_price_cny_t: dict[str, PriceRow]
+
+
+class TradeDealRow(StrictRow):
+    """A deal of ``[[lot]]`` in ``trades.toml``: who took how much, when, how, and its loads."""
+
+    buyer: Key
+    use: Key
+    on: date
+    tonnes: Annotated[Num, Field(gt=0)]
+    loads: Annotated[int, Field(ge=1, le=40)]
+    every_days: Annotated[int, Field(ge=1, le=10)] = 2
+    via: Literal["buy", "bid", "counter"]
+    off: Annotated[Num, Field(ge=0)] = 0
+    diff_pct: Annotated[Num, Field(ge=-1, le=1)] = 0
+    dispute: Annotated[int, Field(ge=1)] | None = None
+
+
+class TradeLotRow(StrictRow):
+    """``[[lot]]`` in ``trades.toml``: a lot of the demo year and the deals made on it."""
+
+    key: Annotated[str, Field(pattern=r"^H\d\d$")]
+    site: Key
+    material: Key
+    profile: str = ""
+    grade: Key | None = None
+    price_cny_t: Num | None = None
+    listed: date
+    until: date
+    spare_t: Annotated[Num, Field(ge=0)] = 0
+    deals: Annotated[list[TradeDealRow], Field(min_length=1)]

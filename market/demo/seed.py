@@ -64,6 +64,8 @@ __all__ = [
     "Status",
     "build_demo",
     "gcj02_to_wgs84",
+    "listing_title",
+    "site_district",
     "wgs84_to_gcj02",
 ]
 
@@ -124,6 +126,8 @@ class DemoOrg:
     sites: list[DemoSite]
     miit_listed: bool = False
     permits: list[DemoPermit] = field(default_factory=list)
+    #: The role its login is printed under by ``market demo load`` (roster ``login``).
+    login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,10 +220,20 @@ def _org(g: Gen, spec: OrgSpec, serial: int) -> DemoOrg:
         sites=sites,
         miit_listed=spec.miit_listed,
         permits=[DemoPermit(k, d) for k, d in spec.permits],
+        login=spec.login,
     )
 
 
-def _listing_title(material: str, label: str, q: Decimal, cadence: Cadence, place: str) -> str:
+def site_district(org: DemoOrg, site: DemoSite) -> str:
+    """The adcode of the county-level unit a site stands in: the one its address names (a
+    firm's second site may lie in another district, e.g. a depot across the line), else the
+    organisation's. The roster places every site inside that unit (tests/demo check the point
+    against the DataV boundaries), so a listing titled with it sits where its title says."""
+    named = [code for code, name in DISTRICTS.items() if name in site.address]
+    return named[0] if named else org.district_code
+
+
+def listing_title(material: str, label: str, q: Decimal, cadence: Cadence, place: str) -> str:
     name = MATERIALS_BY_CODE[material].name_zh
     amount = f"月供{fmt_t(q)}吨" if cadence == "monthly" else f"一批{fmt_t(q)}吨"
     return f"{label}{name} {amount}（{place}）"
@@ -231,7 +245,7 @@ def build_demo() -> DemoData:
     orgs = [_org(g, spec, 1_000 + 97 * i) for i, spec in enumerate(ROSTER.orgs)]
     regulator_org = _org(g, ROSTER.regulator, 4_208_000)
     orgs.append(regulator_org)
-    district_of = {s.key: DISTRICTS[o.district_code] for o in orgs for s in o.sites}
+    district_of = {s.key: DISTRICTS[site_district(o, s)] for o in orgs for s in o.sites}
 
     listings: list[DemoListing] = []
     for stream in ROSTER.supply:
@@ -259,7 +273,7 @@ def build_demo() -> DemoData:
                     available_from=start,
                     available_until=until,
                     status=g.status(),
-                    title=_listing_title(material, label, q, cadence, district_of[site_key]),
+                    title=listing_title(material, label, q, cadence, district_of[site_key]),
                 )
             )
 

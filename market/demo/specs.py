@@ -15,8 +15,37 @@ from decimal import Decimal
 
 from market.catalogue.seed import MATERIALS_BY_CODE
 from market.demo.roster import ROSTER, Cadence, Status
+from matching.compliance import check
+from matching.specs import Limit
 
 MARKET = ROSTER.market
+#: GB/T 1596 concrete grades by tier (keys ``gbt1596_<f|c>_<tier>_concrete``), strictest first.
+TIERS = ("i", "ii", "iii")
+#: GB/T 18046 grades, strictest first.
+GGBS_GRADES = ("gbt18046_s105", "gbt18046_s95", "gbt18046_s75")
+
+
+def grade_met(material: str, spec: dict[str, Decimal], grades: tuple[str, ...]) -> str | None:
+    """The first (strictest) of ``grades`` whose every limit the spec meets, by the same
+    check the exchange's compliance answers use (:func:`matching.compliance.check`), so a
+    title that names a grade ("F类II级", "S95") names one the lot really meets; None if none.
+    Unconfirmed limits count too: a lot just above one is not sold under that grade."""
+    m = MATERIALS_BY_CODE[material]
+    for key in grades:
+        grade = m.grade(key)
+        assert grade is not None, key
+        limits = {
+            lim.parameter: Limit(
+                None if lim.min is None else Decimal(lim.min),
+                None if lim.max is None else Decimal(lim.max),
+                lim.source,
+                lim.confirmed,
+            )
+            for lim in grade.limits
+        }
+        if check(spec, limits).verdict == "meets":
+            return key
+    return None
 
 
 def _dec(x: float, places: int) -> Decimal:
@@ -113,7 +142,11 @@ def listing_spec(g: Gen, material: str, profile: str) -> tuple[dict[str, Decimal
         if class_c or g.chance(0.4):
             s["cao_pct"] = g.u(10, 22) if class_c else g.u(2, 8)
         _radioactivity(g, s, (0.3, 0.9), (0.4, 1.1))
-        label = ("C类" if class_c else "F类") + ("等外" if tier == "off" else f"{tier}级")
+        family = "c" if class_c else "f"
+        met = grade_met(material, s, tuple(f"gbt1596_{family}_{t}_concrete" for t in TIERS))
+        label = ("C类" if class_c else "F类") + (
+            "等外" if met is None else f"{met.rsplit('_', 2)[1].upper()}级"
+        )
     elif material == "ggbs":
         tier = g.cycle("ggbs", ("S95", "S105", "S95", "S75"))
         surface, act28, act7 = {
@@ -132,7 +165,8 @@ def listing_spec(g: Gen, material: str, profile: str) -> tuple[dict[str, Decimal
         s["loi_pct"] = g.u(0.1, 0.9)
         s["moisture_pct"] = g.u(0.1, 0.8)
         _radioactivity(g, s, (0.2, 0.6), (0.3, 0.7))
-        label = tier
+        met = grade_met(material, s, GGBS_GRADES)
+        label = "等外" if met is None else met.rsplit("_", 1)[1].upper()
     elif material == "steel_slag":
         s["free_cao_pct"] = g.u(1.0, 6.0)
         s["metallic_fe_pct"] = g.u(0.5, 3.0)
