@@ -52,6 +52,11 @@ MEMBER_PAGES = [
     "/organizations/new",
     "/listings/999999",
     "/demands/999999",
+    "/my/bids",
+    "/my/deals",
+    "/my/shipments",
+    "/ledger",
+    "/ledger/2026/3",
 ]
 #: Stored codes that must never reach a reader (besides every material code).
 RAW = [
@@ -61,11 +66,20 @@ RAW = [
     "consumer, admin",
     "producer, admin",
     "Validation failed",
-    "None",
 ]
 #: Stored values that are also words: raw when they stand alone as a cell or badge (the
 #: English label of "monthly" is "monthly", so that one is not listed).
-RAW_WORDS = ["open", "draft", "closed", "withdrawn", "producer", "consumer", "admin", "member"]
+RAW_WORDS = [
+    "open",
+    "draft",
+    "closed",
+    "withdrawn",
+    "producer",
+    "consumer",
+    "admin",
+    "member",
+    "None",
+]
 #: English interface words a Chinese page must not show.
 ENGLISH = [
     "Listing",
@@ -199,7 +213,7 @@ async def test_no_raw_codes_or_stray_language_on_any_page(
             await web_login(client, f"{key}@demo.jingmen.example", f"demo-{key}-2026", "/my")
             pages += MEMBER_PAGES + await _detail_pages(client)
             if role == "regulator":
-                pages += ["/city?year=abc"]
+                pages += ["/city?year=abc", "/city", "/city?year=2026&month=3"]
         for lang in ("zh", "en"):
             client.cookies.set("lang", lang)
             for path in pages:
