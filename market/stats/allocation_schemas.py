@@ -37,8 +37,22 @@ class HypotheticalConsumer(Body):
 
     name: Text = ""
     material: Annotated[str, Field(min_length=1, max_length=40)]
-    lon: Annotated[float, Field(allow_inf_nan=False, description="WGS84, inside China")]
-    lat: Annotated[float, Field(allow_inf_nan=False, description="WGS84, inside China")]
+    lon: Annotated[
+        float,
+        Field(
+            allow_inf_nan=False,
+            description="WGS84, inside China",
+            json_schema_extra={"minimum": 72.004, "maximum": 137.8347},
+        ),
+    ]
+    lat: Annotated[
+        float,
+        Field(
+            allow_inf_nan=False,
+            description="WGS84, inside China",
+            json_schema_extra={"minimum": 0.8293, "maximum": 55.8271},
+        ),
+    ]
     capacity_t_per_year: CapacityT
     requirements: dict[str, BoundsIn] = Field(
         default_factory=dict, description="parameter → {min, max}, like a demand's"
