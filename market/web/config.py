@@ -90,6 +90,36 @@ def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Re
     return error_page(None, status, title, detail)
 
 
+def fault_pages() -> dict[type[Exception], Any]:
+    """The app's fault handlers (database away, an unexpected error …) as page handlers.
+
+    Each still classifies, logs and sets its status and ``Retry-After`` as it does for the
+    API; the page router then answers that status with an HTML page in the page's language
+    instead of problem+json. Litestar looks a handler up along the exception's MRO over all
+    layers at once, so every app-level key needs its page twin here, or the app's JSON
+    handler for e.g. ``OperationalError`` would win over a page router's ``Exception``.
+    """
+    from market.core.problems import EXCEPTION_HANDLERS
+
+    def as_page(handler: Any) -> Any:
+        def page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+            answer = handler(request, exc)
+            status = answer.status_code
+            shown = _html_error(request, status, _GENERIC.get(status, "Something went wrong."))
+            if retry := answer.headers.get("Retry-After"):
+                shown.headers["Retry-After"] = retry
+            return shown
+
+        return page
+
+    own = (Problem, HTTPException)
+    return {
+        key: as_page(handler)
+        for key, handler in EXCEPTION_HANDLERS.items()
+        if isinstance(key, type) and not issubclass(key, own)
+    }
+
+
 def handle_login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:
     return Redirect(exc.login_url(), status_code=303)
 
@@ -157,6 +187,7 @@ def page_router(
         dependencies=dependencies,
         middleware=[i18n.LocaleMiddleware, DefineMiddleware(CSRFMiddleware, config=csrf)],
         exception_handlers={
+            **fault_pages(),
             LoginRequired: handle_login_required,
             Problem: handle_problem,
             HTTPException: handle_http,

@@ -18,7 +18,7 @@ def page(template: str, viewer: Any, *, status: int = 200, **context: Any) -> Te
         template_name=template,
         context={"viewer": viewer, **context},
         status_code=status,
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",  # Litestar adds "; charset=utf-8"
     )
 
 
