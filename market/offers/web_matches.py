@@ -25,27 +25,21 @@ TOP_MATCHES = 5
 @dataclass(frozen=True)
 class MatchPanel:
     rows: list[Any]
-    note_zh: str = ""
-    note_en: str = ""
+    #: Why there are no rows: an English message id (the template shows it through ``_``).
+    note: str = ""
 
 
-#: (only shown to …, not open, nothing fits) per kind, Chinese and English.
-_NOTES: dict[str, tuple[tuple[str, str], tuple[str, str], tuple[str, str]]] = {
+#: (only shown to …, not open, nothing fits) per kind; Chinese in ``locale/zh/offers.po``.
+_NOTES: dict[str, tuple[str, str, str]] = {
     "listing": (
-        (
-            "匹配结果仅对发布企业和监管部门可见。",
-            "Matches are shown to the producer and regulators only.",
-        ),
-        ("挂牌未开放，暂不匹配。", "The listing is not open, so it is not matched."),
-        ("暂无符合条件的求购。", "No open demand fits this listing yet."),
+        "Matches are shown to the producer and regulators only.",
+        "The listing is not open, so it is not matched.",
+        "No open demand fits this listing yet.",
     ),
     "demand": (
-        (
-            "匹配结果仅对求购企业和监管部门可见。",
-            "Matches are shown to the buyer and regulators only.",
-        ),
-        ("求购未开放，暂不匹配。", "The request is not open, so it is not matched."),
-        ("暂无符合条件的供应。", "No open listing fits this request yet."),
+        "Matches are shown to the buyer and regulators only.",
+        "The request is not open, so it is not matched.",
+        "No open listing fits this request yet.",
     ),
 }
 
@@ -61,11 +55,11 @@ async def match_panel(
     """The best counterparts of a listing (demands) or a demand (listings, producers anonymous)."""
     hidden, closed, none = _NOTES[kind.noun]
     if not viewer.regulator and row.organization_id not in viewer.org_ids:
-        return MatchPanel([], *hidden)
+        return MatchPanel([], hidden)
     if row.status != "open":
-        return MatchPanel([], *closed)
+        return MatchPanel([], closed)
     # The app's shared per-process index cache (``state.match_books``), as the API uses.
     find = matches.listing_matches if isinstance(row, Listing) else matches.demand_matches
     query = matches.MatchQuery(limit=TOP_MATCHES, settings=settings, cache=state.match_books)
     rows = await find(db, viewer.user, row.id or 0, query)
-    return MatchPanel(list(rows)) if rows else MatchPanel([], *none)
+    return MatchPanel(list(rows)) if rows else MatchPanel([], none)
