@@ -42,6 +42,7 @@ async def test_switching_to_english_sets_the_cookie_and_returns(client: Client) 
     page = await client.get("/login")
     assert '<html lang="en">' in page.text
     assert "Jingmen Solid-Waste Exchange" in page.text and "荆门固废交易平台" not in page.text
+    assert "Password" in page.text and "登录" not in page.text and "密码" not in page.text
     assert 'href="/lang/zh?next=/login"' in page.text
 
 
