@@ -16,7 +16,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -128,6 +133,11 @@ def handle_problem(request: Request[Any, Any, Any], exc: Problem) -> Response[An
     return _html_error(request, exc.status, exc.detail)
 
 
+def handle_bad_query(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """A query or path value of the wrong type: 422, as the API answers it."""
+    return _html_error(request, 422, str(exc.detail))
+
+
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _html_error(request, exc.status_code, str(exc.detail))
 
@@ -193,6 +203,9 @@ def page_router(
             HTTPException: handle_http,
             NotAuthorizedException: handle_http,
             PermissionDeniedException: handle_http,
+            # A bad query (``?org=abc``): the app's own 422 handler is keyed on this class,
+            # which would win over HTTPException here and answer problem+json.
+            ValidationException: handle_bad_query,
         },
         include_in_schema=False,
     )

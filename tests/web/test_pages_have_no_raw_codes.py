@@ -25,6 +25,7 @@ from market.core.db import make_engine, make_sessionmaker, transaction
 from market.core.settings import Settings
 from market.demo.load import load_demo
 from market.web.i18n import LOCALE_DIR
+from tests.conftest import Actors
 from tests.web.helpers import web_login
 
 Client = AsyncTestClient[Litestar]
@@ -230,6 +231,18 @@ async def test_no_raw_codes_or_stray_language_on_any_page(
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
 
 
+async def test_a_bad_query_is_a_422_page(client: Client, actors: Actors) -> None:
+    await actors.user("clerk")
+    await web_login(client, "clerk@example.cn")
+    r = await client.get("/my/organization?org=abc")
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("text/html")
+    assert "填写有误" in r.text and "地址或表单中的某个值无效" in r.text
+    client.cookies.set("lang", "en")
+    r = await client.get("/my/organization?org=abc")
+    assert r.status_code == 422 and "Invalid input" in r.text and "填写有误" not in r.text
+
+
 async def test_error_pages_are_html_in_the_users_language(client: Client) -> None:
     for path in ("/no-such-page", "/listings/abc"):
         r = await client.get(path)
@@ -238,6 +251,8 @@ async def test_error_pages_are_html_in_the_users_language(client: Client) -> Non
         assert "未找到" in r.text and "页面或记录不存在" in r.text
         r = await client.get(path, headers={"Accept-Language": "en"})
         assert "Not found" in r.text and "未找到" not in r.text
+    r = await client.get("/listings?page=1", follow_redirects=False)  # logged out: to login
+    assert r.status_code == 303
     api = await client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
 
