@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Annotated, Literal
+
 from litestar import get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from market.accounts.deps import CurrentUser
-from market.core.deps import Db
+from market.core.deps import AppSettings, Db
+from market.core.errors import Invalid
 from market.core.openapi import problems
 from market.core.schemas import Page
 from market.offers import listings as svc
@@ -14,6 +18,14 @@ from market.offers.api_params import SEARCH, SearchQuery
 from market.offers.documents import spec_sources
 from market.offers.privacy import listing_views
 from market.offers.schemas import ListingIn, ListingOut, ListingPatch
+
+Sort = Annotated[
+    Literal["nearest", "delivered"],
+    QueryParameter(
+        description="nearest first, or cheapest delivered first (price + haul to lat/lon at "
+        "the freight rate, each listing's delivered_cny_t); delivered needs lat and lon"
+    ),
+]
 
 
 async def _one(db: Db, user: CurrentUser, listing_id: int) -> ListingOut:
@@ -36,10 +48,16 @@ async def create_listing(data: JSONBody[ListingIn], user: CurrentUser, db: Db) -
 @get(
     "/listings",
     tags=["listings"],
-    summary="Open listings, nearest first when lat/lon given",
+    summary="Open listings, nearest (or cheapest delivered) first when lat/lon given",
     dependencies=SEARCH,
 )
-async def search_listings(user: CurrentUser, db: Db, search: SearchQuery) -> Page[ListingOut]:
+async def search_listings(
+    user: CurrentUser, db: Db, search: SearchQuery, settings: AppSettings, sort: Sort = "nearest"
+) -> Page[ListingOut]:
+    if sort == "delivered":
+        if search.geo is None:
+            raise Invalid("sort", "delivered needs lat and lon: the point delivered to")
+        search = replace(search, delivered_per_km=svc.delivered_per_km(settings))
     items, total = await svc.search_listings(db, user, search)
     return Page[ListingOut](items=items, total=total, page=search.page, page_size=search.page_size)
 

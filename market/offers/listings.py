@@ -20,6 +20,7 @@ from market.core import decimals as dec
 from market.core import hooks
 from market.core.audit import LISTING_FIELDS, Actor, changed, record, snapshot
 from market.core.errors import Conflict, Invalid
+from market.core.settings import Settings
 from market.offers.common import (
     LISTINGS,
     begin_update,
@@ -176,9 +177,23 @@ async def withdraw_listing(session: AsyncSession, actor: User, listing_id: int) 
     return listing
 
 
+def delivered_per_km(settings: Settings) -> Decimal:
+    """CNY per tonne and geodesic km: the freight rate over the road, as the matcher
+    estimates it (geodesic × circuity)."""
+    return settings.freight_cny_per_t_km * settings.circuity
+
+
 async def search_listings(
     session: AsyncSession, viewer: User, q: OfferQuery
 ) -> tuple[list[ListingOut], int]:
     """Open listings (or, with ``mine``, all of the viewer's), nearest first when located."""
     ids, distances, total = await search_ids(session, LISTINGS, viewer, q)
-    return await listing_views(session, viewer, ids, distances), total
+    views = await listing_views(session, viewer, ids, distances)
+    if q.delivered_per_km is not None and q.geo is not None:
+        rate = q.delivered_per_km
+        views = [
+            v.model_copy(update={"delivered_cny_t": dec.cny(v.price_cny_t + rate * v.distance_km)})
+            for v in views
+            if v.distance_km is not None
+        ]
+    return views, total

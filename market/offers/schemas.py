@@ -160,6 +160,13 @@ class ListingOut(OfferOut):
     available_until: date | None
     status: ListingStatus
     anonymous: bool
+    delivered_cny_t: Annotated[
+        Decimal | None,
+        Field(
+            description="price + haul to the search centre (freight rate × geodesic km × "
+            "circuity, as the matcher estimates road km); given when sort=delivered"
+        ),
+    ] = None
     spec_sources: Annotated[
         dict[str, int] | None,
         Field(

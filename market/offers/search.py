@@ -76,8 +76,14 @@ async def nearest_page(
     *,
     owner_column: Any = None,
     exact_orgs: set[int] | None = None,
+    price_column: Any = None,
+    per_km: float | None = None,
 ) -> tuple[list[int], dict[int, float], int]:
     """Ids for one page, their distances, and the total count.
+
+    With ``price_column`` and ``per_km`` (CNY per tonne and km of the distance shown), the
+    order is cheapest delivered first (price + per_km × distance, then nearest): the whole
+    result is ranked before the page is cut, as by distance.
 
     With a centre, only ids and coordinates are fetched (bounding box in SQL), distances are
     computed vectorised and sorted; the caller then loads full rows for one page only.
@@ -108,9 +114,10 @@ async def nearest_page(
     if box is not None:
         where += [Site.lon >= box[0], Site.lat >= box[1], Site.lon <= box[2], Site.lat <= box[3]]
     owner = owner_column if owner_column is not None else id_column
-    rows = (
-        await session.exec(select(id_column, Site.lon, Site.lat, owner).join(Site).where(*where))
-    ).all()
+    by_cost = price_column is not None and per_km is not None
+    price = price_column if by_cost else id_column
+    columns: list[Any] = [id_column, Site.lon, Site.lat, owner, price]
+    rows = (await session.exec(select(*columns).join(Site).where(*where))).all()
     if not rows:
         return [], {}, 0
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -123,10 +130,15 @@ async def nearest_page(
         lats = np.where(hidden, np.round(lats, COORD_DECIMALS), lats)
     dist = geodesic_km_many(geo.lon, geo.lat, lons, lats)
     dist = np.where(hidden, np.round(dist), dist)
+    prices = np.fromiter((float(r[4]) if by_cost else 0.0 for r in rows), np.float64, len(rows))
     if geo.radius_km is not None:
         keep = dist <= geo.radius_km
-        ids, dist = ids[keep], dist[keep]
-    order = np.lexsort((ids, dist))
+        ids, dist, prices = ids[keep], dist[keep], prices[keep]
+    if by_cost:
+        assert per_km is not None
+        order = np.lexsort((ids, dist, np.round(prices + per_km * dist, 2)))
+    else:
+        order = np.lexsort((ids, dist))
     chosen = order[offset : offset + page_size]
     page_ids = [int(i) for i in ids[chosen]]
     return page_ids, {int(ids[i]): float(dist[i]) for i in chosen}, len(ids)
@@ -142,6 +154,9 @@ class OfferQuery:
     mine: bool
     page: int
     page_size: int
+    #: CNY per tonne-km of the shown distance (freight rate × circuity): when set and
+    #: located, listings come cheapest delivered (price + haul) first and say that cost.
+    delivered_per_km: Decimal | None = None
 
 
 async def search_ids(
@@ -167,4 +182,6 @@ async def search_ids(
         q.page_size,
         owner_column=col(model.organization_id),
         exact_orgs=None if sees_everything(viewer) else mine,
+        price_column=getattr(model, "price_cny_t", None),
+        per_km=None if q.delivered_per_km is None else float(q.delivered_per_km),
     )

@@ -95,7 +95,7 @@ def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Re
     return error_page(None, status, title, detail)
 
 
-def fault_pages() -> dict[type[Exception], Any]:
+def fault_pages() -> dict[int | type[Exception], Any]:
     """The app's fault handlers (database away, an unexpected error …) as page handlers.
 
     Each still classifies, logs and sets its status and ``Retry-After`` as it does for the

@@ -1,0 +1,45 @@
+"""A buyer can rank listings by delivered cost (price + haul to its site), not only by distance.
+
+Two lots of the same material: a near one at 20 CNY/t and one 45 km further at -15 CNY/t
+(the producer pays). By distance the near one is first; delivered, the far one is cheaper
+by about 35 − 0.45 × 1.3 × 45 ≈ 8.7 CNY/t, so it comes first, and each says its cost.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.conftest import Actors, assert_problem
+from tests.web.helpers import api_listing
+
+CENTRE = {"lat": 31.03, "lon": 112.20}
+
+
+async def test_cheapest_delivered_first_with_its_cost(client, actors: Actors) -> None:
+    producer, org, near_site = await actors.producer(112.21, 31.03)
+    far_site = await actors.site(producer, org["id"], 112.68, 31.03)
+    near = await api_listing(client, producer, near_site["id"], price="20.00", title="近")
+    far = await api_listing(client, producer, far_site["id"], price="-15.00", title="远")
+    buyer, _, _ = await actors.producer(112.0, 31.0, kind="consumer")
+    query = {"material": "fly_ash", **CENTRE, "radius_km": 100}
+
+    nearest = (await client.get("/api/v1/listings", params=query, headers=buyer)).json()
+    assert [i["id"] for i in nearest["items"]] == [near["id"], far["id"]]
+    assert all(i["delivered_cny_t"] is None for i in nearest["items"])
+
+    r = await client.get("/api/v1/listings", params=query | {"sort": "delivered"}, headers=buyer)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [i["id"] for i in items] == [far["id"], near["id"]]
+    for item in items:
+        haul = Decimal("0.45") * Decimal("1.3") * Decimal(item["distance_km"])
+        expected = (Decimal(item["price_cny_t"]) + haul).quantize(Decimal("0.01"))
+        assert Decimal(item["delivered_cny_t"]) == expected
+
+
+async def test_delivered_order_needs_a_delivery_point(client, actors: Actors) -> None:
+    buyer, _, _ = await actors.producer(kind="consumer")
+    r = await client.get("/api/v1/listings", params={"sort": "delivered"}, headers=buyer)
+    assert_problem(r, 422, "sort")
+    r = await client.get("/api/v1/listings", params={"sort": "cheapest"}, headers=buyer)
+    assert r.status_code == 400 or r.status_code == 422
