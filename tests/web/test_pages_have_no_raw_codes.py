@@ -190,14 +190,15 @@ async def _load_demo(settings: Settings) -> None:
 
 
 async def _detail_pages(client: Client) -> list[str]:
-    """A listing and a demand this user can open (the first search result of each)."""
-    pages = []
+    """A listing and a demand this user can open (the first search result of each), and the
+    user's own first listing and demand (whose pages show the matches and their reasons)."""
+    pages: list[str] = []
+    mine = (await client.get("/my")).text
     for base in ("/listings", "/demands"):
-        r = await client.get(base)
-        ids = re.findall(rf'href="{base}/(\d+)"', r.text)
-        if ids:
-            pages.append(f"{base}/{ids[0]}")
-    return pages
+        found = re.findall(rf'href="{base}/(\d+)"', (await client.get(base)).text)
+        own = re.findall(rf'href="{base}/(\d+)"', mine)
+        pages += [f"{base}/{ids[0]}" for ids in (found, own) if ids]
+    return sorted(set(pages))
 
 
 async def test_no_raw_codes_or_stray_language_on_any_page(
