@@ -39,7 +39,6 @@ _PAGE = """<!doctype html>
 bearer token from <code>POST /api/v1/auth/login</code> (Authorize)</p>
 <div id="swagger-ui" data-openapi="{doc}"></div>
 <script src="{ui}/swagger-ui-bundle.js"></script>
-<script src="{ui}/swagger-ui-standalone-preset.js"></script>
 <script src="/static/apidocs/init.js"></script>
 </body>
 </html>

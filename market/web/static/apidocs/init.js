@@ -7,8 +7,8 @@ window.addEventListener("DOMContentLoaded", function () {
     dom_id: "#swagger-ui",
     deepLinking: true,
     validatorUrl: null,
-    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-    plugins: [SwaggerUIBundle.plugins.DownloadUrl],
-    layout: "StandaloneLayout",
+    // BaseLayout: no top bar, whose logo carries an inline style the CSP refuses.
+    presets: [SwaggerUIBundle.presets.apis],
+    layout: "BaseLayout",
   });
 });
