@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from geodata.datums import to_wgs84
 from market.accounts.uscc import make_uscc
 from market.accounts.web_register import parse_coordinates
+from market.core.settings import Settings
 from tests.conftest import Actors
 from tests.web.helpers import post_form
 
@@ -166,3 +167,16 @@ async def test_organisation_pages_need_a_login_and_membership(
     )
     assert r.status_code == 404
     assert (await client.get(f"/my/organization?org={org['id']}")).status_code == 404
+
+
+async def test_registration_page_shares_the_apis_probe_limit(
+    client: Client, actors: Actors, settings: Settings
+) -> None:
+    """Taken e-mails tried on the page count with the API's: then 429 with Retry-After."""
+    await actors.user("taken2")
+    for _ in range(settings.register_max_taken_per_client):
+        r = await _register(client, "taken2@example.cn")
+        assert r.status_code == 409
+    r = await _register(client, "someone-new@example.cn")
+    assert r.status_code == 429
+    assert "retry-after" in r.headers and "尝试次数过多" in r.text
