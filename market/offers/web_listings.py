@@ -74,10 +74,17 @@ POST_FORM = PostForm(
 
 @get("/listings", name="web-listings")
 async def listings_page(
-    request: Request[Any, Any, Any], member: Member, db: Db, state: State
+    request: Request[Any, Any, Any], member: Member, db: Db, state: State, settings: AppSettings
 ) -> Template:
     search = await search_page(request, member, db)
-    rows, total = await search.rows(lambda q: svc.search_listings(db, member.user, q))
+    rate = None
+    if search.form.values.get("sort") == "delivered":
+        if search.form.geo is None:
+            search.form.errors.add("sort", gettext("needs a place to deliver to"))
+        rate = svc.delivered_per_km(settings)
+    rows, total = await search.rows(
+        lambda q: svc.search_listings(db, member.user, replace(q, delivered_per_km=rate))
+    )
     locator = await current_locator(db, state)
     geo = search.form.geo
     return search.render(

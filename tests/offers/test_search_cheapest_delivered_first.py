@@ -43,3 +43,27 @@ async def test_delivered_order_needs_a_delivery_point(client, actors: Actors) ->
     assert_problem(r, 422, "sort")
     r = await client.get("/api/v1/listings", params={"sort": "cheapest"}, headers=buyer)
     assert r.status_code == 400 or r.status_code == 422
+
+
+async def test_the_listings_page_ranks_by_delivered_cost(client, actors: Actors) -> None:
+    from tests.web.helpers import web_login
+
+    producer, org, near_site = await actors.producer(112.21, 31.03)
+    far_site = await actors.site(producer, org["id"], 112.68, 31.03)
+    await api_listing(client, producer, near_site["id"], price="20.00", title="近处的灰")
+    await api_listing(client, producer, far_site["id"], price="-15.00", title="远处的灰")
+    buyer = await actors.user("cost_buyer")
+    await actors.site(buyer, (await actors.org(buyer, kind="consumer"))["id"], 112.20, 31.03)
+    await web_login(client, "cost_buyer@example.cn")
+    query = {"material": "fly_ash", "radius_km": "100"}
+
+    page = (await client.get("/listings", params=query)).text
+    assert page.index("近处的灰") < page.index("远处的灰") and 'class="num delivered"' not in page
+    page = (await client.get("/listings", params=query | {"sort": "delivered"})).text
+    assert page.index("远处的灰") < page.index("近处的灰")
+    assert "到厂价最低优先" in page and 'class="num delivered"' in page
+
+    r = await client.get(
+        "/listings", params={"material": "fly_ash", "near": "", "sort": "delivered"}
+    )
+    assert r.status_code == 422 and "请先选择收货地点" in r.text
