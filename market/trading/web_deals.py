@@ -10,6 +10,7 @@ shows the page again with the messages (:mod:`market.trading.web_forms`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,6 +223,27 @@ async def _shipment_deal(db: AsyncSession, member: Viewer, shipment_id: int) -> 
     return load.deal_id
 
 
+async def _on_load(
+    request: Request[Any, Any, Any],
+    member: Viewer,
+    db: AsyncSession,
+    settings: Settings,
+    shipment_id: int,
+    name: str,
+    apply: Callable[[dict[str, str]], Awaitable[None]],
+) -> Response[Any]:
+    """A form about one load (receipt, settlement): ``apply`` it, then back to the load on
+    its deal page, or the deal page again with the refusal beside the form ``name``."""
+    deal_id = await _shipment_deal(db, member, shipment_id)
+
+    async def act(values: dict[str, str]) -> str:
+        await apply(values)
+        return f"/deals/{deal_id}#shipment-{shipment_id}"
+
+    again = _deal_again(db, deal_id, settings)
+    return await run_form(request, member, db, Posted(name, shipment_id), act, again)
+
+
 @post("/shipments/{shipment_id:int}/receive", name="web-shipment-receive")
 async def receive_form(
     request: Request[Any, Any, Any],
@@ -230,24 +252,15 @@ async def receive_form(
     db: Db,
     settings: AppSettings,
 ) -> Response[Any]:
-    deal_id = await _shipment_deal(db, member, shipment_id)
-
-    async def act(values: dict[str, str]) -> str:
+    async def apply(values: dict[str, str]) -> None:
         data = body(values, ("received_t",), ("received_t",))
         if (at := china_local(values.get("received_at"))) is not None:
             data["received_at"] = at
         receive_in: ReceiveIn = validate(ReceiveIn, data)
-        await shipments.receive(
-            db,
-            member.user,
-            settings,
-            shipment_id,
-            shipments.ReceiptInput(**receive_in.model_dump(exclude={"pack_codes"})),
-        )
-        return f"/deals/{deal_id}#shipment-{shipment_id}"
+        receipt = shipments.ReceiptInput(**receive_in.model_dump(exclude={"pack_codes"}))
+        await shipments.receive(db, member.user, settings, shipment_id, receipt)
 
-    again = _deal_again(db, deal_id, settings)
-    return await run_form(request, member, db, Posted("receive", shipment_id), act, again)
+    return await _on_load(request, member, db, settings, shipment_id, "receive", apply)
 
 
 @post("/shipments/{shipment_id:int}/dispute/propose", name="web-dispute-propose")
@@ -258,17 +271,13 @@ async def propose_form(
     db: Db,
     settings: AppSettings,
 ) -> Response[Any]:
-    deal_id = await _shipment_deal(db, member, shipment_id)
-
-    async def act(values: dict[str, str]) -> str:
+    async def apply(values: dict[str, str]) -> None:
         proposal: ProposeSettlementIn = validate(
             ProposeSettlementIn, body(values, ("settled_t", "note"), ("settled_t",))
         )
         await disputes.propose(db, member.user, shipment_id, proposal.settled_t, proposal.note)
-        return f"/deals/{deal_id}#shipment-{shipment_id}"
 
-    again = _deal_again(db, deal_id, settings)
-    return await run_form(request, member, db, Posted("propose", shipment_id), act, again)
+    return await _on_load(request, member, db, settings, shipment_id, "propose", apply)
 
 
 @post("/shipments/{shipment_id:int}/dispute/accept", name="web-dispute-accept")
@@ -279,17 +288,13 @@ async def accept_settlement_form(
     db: Db,
     settings: AppSettings,
 ) -> Response[Any]:
-    deal_id = await _shipment_deal(db, member, shipment_id)
-
-    async def act(values: dict[str, str]) -> str:
+    async def apply(values: dict[str, str]) -> None:
         accepted: AcceptSettlementIn = validate(
             AcceptSettlementIn, body(values, ("settled_t",), ("settled_t",))
         )
         await disputes.accept(db, member.user, shipment_id, accepted.settled_t)
-        return f"/deals/{deal_id}#shipment-{shipment_id}"
 
-    again = _deal_again(db, deal_id, settings)
-    return await run_form(request, member, db, Posted("settle", shipment_id), act, again)
+    return await _on_load(request, member, db, settings, shipment_id, "settle", apply)
 
 
 @post("/shipments/{shipment_id:int}/dispute/decide", name="web-dispute-decide")
@@ -301,17 +306,14 @@ async def decide_form(
     settings: AppSettings,
 ) -> Response[Any]:
     """A regulator decides the tonnes that count (the service refuses anyone else)."""
-    deal_id = await _shipment_deal(db, member, shipment_id)
 
-    async def act(values: dict[str, str]) -> str:
+    async def apply(values: dict[str, str]) -> None:
         decision: DecideSettlementIn = validate(
             DecideSettlementIn, body(values, ("settled_t", "note"), ("settled_t",))
         )
         await disputes.decide(db, member.user, shipment_id, decision.settled_t, decision.note)
-        return f"/deals/{deal_id}#shipment-{shipment_id}"
 
-    again = _deal_again(db, deal_id, settings)
-    return await run_form(request, member, db, Posted("decide", shipment_id), act, again)
+    return await _on_load(request, member, db, settings, shipment_id, "decide", apply)
 
 
 @post("/deals/{deal_id:int}/close", name="web-deal-close")

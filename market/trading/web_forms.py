@@ -13,7 +13,6 @@ raw JSON body or an untranslated line.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -23,29 +22,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from market.core.errors import Problem
-from market.web.forms import FormErrors
+from market.web.forms import FormErrors, clean_number
 from market.web.i18n import _, current_locale
 
 #: China Standard Time: what a clerk's clock shows and what the pages print.
 CHINA = timezone(timedelta(hours=8))
 
-# --- numbers ------------------------------------------------------------------------------
-
-_MINUS = {"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"}
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-
-
-def clean_number(raw: str) -> str:
-    """A typed number as a plain decimal string: "5,000" → "5000", "－15" → "-15",
-    "1 200.5" → "1200.5". A comma that is not a thousands separator ("5,5") is kept, so the
-    value fails validation instead of silently becoming 55."""
-    text = unicodedata.normalize("NFKC", raw).strip()
-    for dash, minus in _MINUS.items():
-        text = text.replace(dash, minus)
-    text = text.replace("，", ",").replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if "," in text and _GROUPED.match(text):
-        text = text.replace(",", "")
-    return text
+# --- numbers (read as clerks type them: market.web.forms.clean_number) -------------------
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:
