@@ -9,14 +9,19 @@ costs in fen per tonne, the maximum flow first and the least cost among maximum 
 the lexicographic order "tonnes, then cost" without a big-M weight that could overflow int64
 or distort costs. Supply nodes carry +kg, demand nodes −kg; what cannot move stays put.
 
+Hazardous-waste demands of one organisation share its permit capacity left this year: such
+demands (``shared_caps`` by organisation) have no −kg of their own but an arc (capacity:
+the demand's kg) to one node per organisation holding −(capacity left), so their sum is
+capped, not each of them.
+
 :func:`solve_transport_lp` is the same problem as two HiGHS linear programmes (the previous
 solver), kept as an independent cross-check for the tests and the benchmark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -79,6 +84,10 @@ class Pairs:
     di: I64
     cost_fen_t: I64
     road_dkm: I64
+    #: per demand row: the index of its shared permit cap in ``group_kg``, or −1 (none)
+    demand_group: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: kg left under each shared permit cap (an organisation's capacity left this year)
+    group_kg: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return int(self.si.size)
@@ -115,8 +124,12 @@ def allocation_pairs(
     supplies: Sequence[Supply],
     demands: Sequence[Demand],
     settings: MatchSettings | None = None,
+    shared_caps: Mapping[int, Decimal] | None = None,
 ) -> Pairs:
     """Every feasible (supply, demand) pair with its integer cost, via the demand index.
+
+    ``shared_caps`` (organisation id → tonnes) puts the demands of each listed organisation
+    under one common cap (``demand_group``/``group_kg``).
 
     Each supply's candidates are what :meth:`DemandBook.feasible_for_supply` finds (the
     spatial index, one query for all lots of a material, then the matcher's hard filters,
@@ -158,6 +171,7 @@ def allocation_pairs(
         [int(s.price_cny_t.quantize(_CENT) * 100) for s in supplies], dtype=np.int64
     )
     cost = price_fen[si] + freight_fen_t(road_dkm, settings.freight_cny_per_t_km)
+    demand_group, group_kg = _groups(demands, shared_caps or {})
     return Pairs(
         supply_kg=np.asarray([_kg(s.quantity_t) for s in supplies], dtype=np.int64),
         demand_kg=np.asarray([_kg(d.quantity_t) for d in demands], dtype=np.int64),
@@ -165,7 +179,20 @@ def allocation_pairs(
         di=di,
         cost_fen_t=np.asarray(cost, dtype=np.int64),
         road_dkm=road_dkm,
+        demand_group=demand_group,
+        group_kg=group_kg,
     )
+
+
+def _groups(demands: Sequence[Demand], caps: Mapping[int, Decimal]) -> tuple[I64, I64]:
+    """Each demand's shared cap index (−1: none) and the caps in kg, in first-seen order."""
+    index: dict[int, int] = {}
+    group = np.full(len(demands), -1, dtype=np.int64)
+    for j, d in enumerate(demands):
+        if d.org_id in caps:
+            group[j] = index.setdefault(d.org_id, len(index))
+    group_kg = np.asarray([_kg(caps[org]) for org in index], dtype=np.int64)
+    return group, group_kg
 
 
 def solve_transport(
@@ -174,6 +201,8 @@ def solve_transport(
     si: Sequence[int] | I64,
     di: Sequence[int] | I64,
     cost: Sequence[int] | I64,
+    demand_group: Sequence[int] | I64 | None = None,
+    group_kg: Sequence[int] | I64 | None = None,
 ) -> I64:
     """Integer amount per pair: the most that can move, then the least Σ cost × amount.
 
@@ -182,6 +211,8 @@ def solve_transport(
     into connected components (clusters no haul limit joins); each is one OR-Tools solve,
     and a component of one pair needs none (it moves the smaller end). The optimum of the
     whole is the union of the components' optima, since they share no supply and no demand.
+    ``demand_group[j]`` ≥ 0 puts demand ``j`` under the shared cap ``group_kg[g]`` (the
+    demands of one cap are one component).
     """
     s_kg = np.asarray(supply_kg, dtype=np.int64)
     d_kg = np.asarray(demand_kg, dtype=np.int64)
@@ -191,15 +222,27 @@ def solve_transport(
     m = int(tails.size)
     if m == 0:
         return np.zeros(0, dtype=np.int64)
-    if np.any(s_kg < 0) or np.any(d_kg < 0):
+    group = (
+        np.full(d_kg.size, -1, dtype=np.int64)
+        if demand_group is None
+        else np.asarray(demand_group, dtype=np.int64)
+    )
+    g_kg = np.zeros(0, dtype=np.int64) if group_kg is None else np.asarray(group_kg, np.int64)
+    if np.any(s_kg < 0) or np.any(d_kg < 0) or np.any(g_kg < 0):
         raise ValueError("quantities must not be negative")
-    arc_label = component_of_pairs(int(s_kg.size), int(d_kg.size), tails, heads)
+    if g_kg.size == 0:
+        group = np.full(d_kg.size, -1, dtype=np.int64)
+    arc_label = component_of_pairs(int(s_kg.size), int(d_kg.size), tails, heads, group)
     sizes = np.bincount(arc_label)
     if sizes.size == 1:
-        return _solve_component(s_kg, d_kg, tails, heads, costs)
+        return _solve_component(s_kg, d_kg, tails, heads, costs, group, g_kg)
     out = np.zeros(m, dtype=np.int64)
     single = sizes[arc_label] == 1
-    out[single] = np.minimum(s_kg[tails[single]], d_kg[heads[single]])
+    end = np.minimum(s_kg[tails[single]], d_kg[heads[single]])
+    g_single = group[heads[single]]
+    capped = g_single >= 0
+    end[capped] = np.minimum(end[capped], g_kg[g_single[capped]])
+    out[single] = end
     rest = np.flatnonzero(~single)
     if rest.size == 0:
         return out
@@ -208,18 +251,36 @@ def solve_transport(
     for arcs in np.split(order, bounds):
         local_s, t = np.unique(tails[arcs], return_inverse=True)
         local_d, h = np.unique(heads[arcs], return_inverse=True)
+        g = group[local_d]
+        local_g, g_local = np.unique(g[g >= 0], return_inverse=True)
+        g_new = np.full(g.size, -1, dtype=np.int64)
+        g_new[g >= 0] = g_local
         out[arcs] = _solve_component(
-            s_kg[local_s], d_kg[local_d], t.astype(np.int64), h.astype(np.int64), costs[arcs]
+            s_kg[local_s],
+            d_kg[local_d],
+            t.astype(np.int64),
+            h.astype(np.int64),
+            costs[arcs],
+            g_new,
+            g_kg[local_g],
         )
     return out
 
 
-def component_of_pairs(n_s: int, n_d: int, tails: I64, heads: I64) -> I64:
-    """The connected component (0, 1, …) of every pair in the supply–demand graph."""
-    n = n_s + n_d
-    graph = coo_matrix(
-        (np.ones(tails.size, dtype=np.int8), (tails, heads + n_s)), shape=(n, n)
-    ).tocsr()
+def component_of_pairs(
+    n_s: int, n_d: int, tails: I64, heads: I64, demand_group: I64 | None = None
+) -> I64:
+    """The connected component (0, 1, …) of every pair in the supply–demand graph (the
+    demands of one shared cap, ``demand_group[j]`` ≥ 0, joined through a node of their own)."""
+    rows, cols = tails, heads + n_s
+    n_g = 0
+    if demand_group is not None and demand_group.size and int(demand_group.max()) >= 0:
+        capped = np.flatnonzero(demand_group >= 0)
+        n_g = int(demand_group.max()) + 1
+        rows = np.concatenate([rows, capped + n_s])
+        cols = np.concatenate([cols, demand_group[capped] + n_s + n_d])
+    n = n_s + n_d + n_g
+    graph = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n)).tocsr()
     count, node_label = connected_components(graph, directed=False)
     label = node_label[tails]
     # Renumber the components that have pairs 0, 1, … (isolated nodes have none), in O(m).
@@ -229,15 +290,39 @@ def component_of_pairs(n_s: int, n_d: int, tails: I64, heads: I64) -> I64:
     return np.asarray(renumber[label], dtype=np.int64)
 
 
-def _solve_component(s_kg: I64, d_kg: I64, tails: I64, heads: I64, costs: I64) -> I64:
-    """One OR-Tools solve: the maximum flow first, then the least cost among maximum flows."""
-    n_s = int(s_kg.size)
+def _solve_component(
+    s_kg: I64,
+    d_kg: I64,
+    tails: I64,
+    heads: I64,
+    costs: I64,
+    demand_group: I64 | None = None,
+    group_kg: I64 | None = None,
+) -> I64:
+    """One OR-Tools solve: the maximum flow first, then the least cost among maximum flows.
+
+    Nodes: supplies, then demands, then one per shared cap; a capped demand passes its kg on
+    an arc (cost 0) to its cap's node, which alone holds −kg.
+    """
+    n_s, n_d = int(s_kg.size), int(d_kg.size)
     flow = min_cost_flow.SimpleMinCostFlow()
     # A pair can never carry more than the smaller of its two ends.
     caps = np.minimum(s_kg[tails], d_kg[heads])
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads + n_s, caps, costs)
-    nodes = np.arange(n_s + int(d_kg.size), dtype=np.int64)
-    flow.set_nodes_supplies(nodes, np.concatenate([s_kg, -d_kg]))
+    sinks = -d_kg
+    g_kg = np.zeros(0, dtype=np.int64) if group_kg is None else group_kg
+    if demand_group is not None and g_kg.size:
+        capped = np.flatnonzero(demand_group >= 0)
+        flow.add_arcs_with_capacity_and_unit_cost(
+            capped + n_s,
+            demand_group[capped] + n_s + n_d,
+            d_kg[capped],
+            np.zeros(capped.size, dtype=np.int64),
+        )
+        sinks = sinks.copy()
+        sinks[capped] = 0
+    nodes = np.arange(n_s + n_d + int(g_kg.size), dtype=np.int64)
+    flow.set_nodes_supplies(nodes, np.concatenate([s_kg, sinks, -g_kg]))
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"allocation min-cost flow failed: {status!r}")
@@ -249,9 +334,12 @@ def solve_transport_lp(
     demand_t: Sequence[float] | NDArray[np.float64],
     pairs: Sequence[tuple[int, int]] | NDArray[np.int64],
     cost: Sequence[float] | NDArray[np.float64],
+    demand_group: Sequence[int] | NDArray[np.int64] | None = None,
+    group_t: Sequence[float] | NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Cross-check: the same problem as two HiGHS LPs (maximise the total moved, then
     minimise Σ cost × amount with the total held at that maximum). Floats, not integers.
+    A shared cap is one more row: Σ over the pairs into its demands ≤ ``group_t[g]``.
     """
     p = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
     m = int(p.shape[0])
@@ -261,8 +349,16 @@ def solve_transport_lp(
     cols = np.arange(m)
     a_s = coo_matrix((np.ones(m), (si, cols)), shape=(len(supply_t), m))
     a_d = coo_matrix((np.ones(m), (di, cols)), shape=(len(demand_t), m))
-    a_ub = csr_matrix(vstack([a_s, a_d]))
+    blocks = [a_s, a_d]
     b_ub = np.concatenate([np.asarray(supply_t, float), np.asarray(demand_t, float)])
+    if demand_group is not None and group_t is not None and len(group_t):
+        g = np.asarray(demand_group, dtype=np.intp)[di]
+        inside = np.flatnonzero(g >= 0)
+        blocks.append(
+            coo_matrix((np.ones(inside.size), (g[inside], inside)), shape=(len(group_t), m))
+        )
+        b_ub = np.concatenate([b_ub, np.asarray(group_t, float)])
+    a_ub = csr_matrix(vstack(blocks))
 
     first = linprog(-np.ones(m), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if first.status != 0:
@@ -281,13 +377,21 @@ def solve_pairs(pairs: Pairs, solver: Literal["flow", "lp"] = "flow") -> I64:
     """kg per pair with the chosen solver (``"lp"`` rounds HiGHS's vertex to whole kg)."""
     if solver == "flow":
         return solve_transport(
-            pairs.supply_kg, pairs.demand_kg, pairs.si, pairs.di, pairs.cost_fen_t
+            pairs.supply_kg,
+            pairs.demand_kg,
+            pairs.si,
+            pairs.di,
+            pairs.cost_fen_t,
+            pairs.demand_group,
+            pairs.group_kg,
         )
     x = solve_transport_lp(
         pairs.supply_kg.astype(float),
         pairs.demand_kg.astype(float),
         np.stack([pairs.si, pairs.di], axis=1),
         pairs.cost_fen_t.astype(float),
+        pairs.demand_group,
+        pairs.group_kg.astype(float),
     )
     return np.rint(x).astype(np.int64)
 
@@ -298,16 +402,18 @@ def allocate(
     settings: MatchSettings | None = None,
     *,
     solver: Literal["flow", "lp"] = "flow",
+    shared_caps: Mapping[int, Decimal] | None = None,
 ) -> Allocation:
     """Allocate supplies to demands of one material at least delivered cost.
 
     Feasible pairs come from :func:`allocation_pairs`; flows are whole kg, never above a
     listing's quantity. ``solver="lp"`` uses the HiGHS cross-check instead.
+    ``shared_caps``: organisation id → tonnes its demands may take together.
     """
     materials = {s.material for s in supplies} | {d.material for d in demands}
     if len(materials) > 1:
         raise ValueError(f"allocate one material at a time, got {sorted(materials)}")
-    pairs = allocation_pairs(supplies, demands, settings)
+    pairs = allocation_pairs(supplies, demands, settings, shared_caps)
     x = solve_pairs(pairs, solver)
     used = np.flatnonzero(x > 0)
     sent = np.bincount(pairs.si[used], weights=x[used], minlength=len(supplies))

@@ -11,10 +11,11 @@ permits, MIIT) and solves one min-cost flow. Quantities follow the period:
   if its window (``available_from/until``, ``needed_from/until``) overlaps the period;
 * a **monthly** one counts them once per month of the period inside its window (12 for a
   year without a window, 1 for a month);
-* a hazardous material's demand is capped by its organisation's permit capacity left in the
-  period's year (the largest among its valid permits covering the material; a permit with
-  no recorded capacity caps nothing). Several demands of one organisation are each capped,
-  not their sum: the flow has no node per organisation.
+* a hazardous material's demands are capped by their organisation's permit capacity left in
+  the period's year (the largest among its valid permits covering the material; a permit
+  with no recorded capacity caps nothing). Several demands of one organisation share that
+  capacity: the flow has one node per such organisation between its demands and the sink
+  (:attr:`Snapshot.permit_caps`, ``shared_caps`` of :func:`matching.allocation.allocate`).
 
 A scenario (:mod:`market.stats.allocation_schemas`) is applied to that in-memory snapshot
 only: hypothetical consumers are added (capacity per year × months ÷ 12), removed
@@ -40,7 +41,7 @@ import calendar
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -134,6 +135,8 @@ class Snapshot:
     road_kg_co2e_per_t_km: Decimal
     #: index into the scenario's consumers per (negative) demand id
     consumer_index: dict[int, int]
+    #: organisation id → permit capacity left in the period's year, shared by its demands
+    permit_caps: dict[int, Decimal] = field(default_factory=dict)
 
 
 async def _permit_caps(
@@ -221,6 +224,11 @@ async def load_snapshot(
         ),
         road_kg_co2e_per_t_km=settings.road_kg_co2e_per_t_km,
         consumer_index={},
+        permit_caps={
+            org: cap
+            for org, cap in caps.items()
+            if cap is not None and any(d.org_id == org for d in demands)
+        },
     )
 
 
@@ -415,7 +423,9 @@ async def actual_utilisation(session: AsyncSession, material: str, period: Perio
 def solve(snap: Snapshot, actual: Actual) -> AllocationResult:
     """Allocate the snapshot and put the figures beside the actual utilisation."""
     started = time.perf_counter()
-    plan: Allocation = allocate(list(snap.supplies), list(snap.demands), snap.settings)
+    plan: Allocation = allocate(
+        list(snap.supplies), list(snap.demands), snap.settings, shared_caps=snap.permit_caps
+    )
     seconds = time.perf_counter() - started
     supplies = {s.id: s for s in snap.supplies}
     demands = {d.id: d for d in snap.demands}

@@ -285,3 +285,63 @@ def test_pairs_are_what_the_matcher_finds_for_each_lot() -> None:
     assert len(got) == len(expected) > 300
     assert [(i, j) for i, j, _ in got] == [(i, j) for i, j, _ in expected]
     assert all(abs(a[2] - b[2]) <= 0.05 + 1e-9 for a, b in zip(got, expected, strict=True))
+
+
+def test_demands_of_one_organisation_share_its_permit_capacity_by_hand() -> None:
+    """Org 7's two demands (each 100 t, i.e. each already capped at its permit's 100 t)
+    share the 100 t its permit has left; 150 t are offered within reach of both.
+
+    Each capped alone, 150 t would move (100 + 50). Shared, 100 t move: to the cheaper
+    demand first (supply 1 → demand 1 at 10, supply 2 → demand 1 at 12 is the next). So
+    S1 (80 t) → D1 80 t at 10, then 20 t more at the least cost: S2 → D1 (12) beats
+    S2 → D2 (30) and S1 → D2 (25) has no supply left; D1 takes 100 t, D2 nothing.
+    """
+    s_kg, d_kg = [80, 70], [100, 100]
+    si, di, cost = [0, 0, 1, 1], [0, 1, 0, 1], [10, 25, 12, 30]
+    alone = solve_transport(s_kg, d_kg, si, di, cost)
+    assert int(alone.sum()) == 150
+    x = solve_transport(s_kg, d_kg, si, di, cost, [0, 0], [100])
+    assert x.tolist() == [80, 0, 20, 0]
+    lp = solve_transport_lp(s_kg, d_kg, list(zip(si, di, strict=True)), cost, [0, 0], [100])
+    assert np.allclose(lp, [80, 0, 20, 0], atol=1e-6)
+    # A third demand of another organisation is not under the cap: it takes the rest.
+    x3 = solve_transport(
+        [80, 70],
+        [100, 100, 40],
+        [0, 0, 1, 1, 1],
+        [0, 1, 0, 1, 2],
+        [10, 25, 12, 30, 50],
+        [0, 0, -1],
+        [100],
+    )
+    assert x3.tolist() == [80, 0, 20, 0, 40]
+
+
+def test_allocate_shares_a_permit_cap_between_an_organisations_demands() -> None:
+    """allocate(shared_caps={7: 100 t}): two demands of org 7 at the park, 150 t offered
+    nearby by two lots → 100 t allocated, 50 t left; without the cap all 150 t move."""
+    supplies = [_s(1, DONGBAO, 100, "20"), _s(2, DUODAO, 50, "10")]
+    demands = [
+        Demand(1, 7, "fly_ash", *CHEM_PARK, quantity_t=D(100)),
+        Demand(2, 7, "fly_ash", *CHEM_PARK, quantity_t=D(100)),
+    ]
+    assert allocate(supplies, demands).tonnes_allocated == D(150)
+    plan = allocate(supplies, demands, shared_caps={7: D(100)})
+    assert plan.tonnes_allocated == D(100)
+    assert plan.unallocated_supply_t == D(50)
+    # The cheaper lot (10 CNY/t at the nearer Duodao) goes first: all its 50 t move.
+    assert plan.unallocated_by_supply[2] == D(0)
+    lp = allocate(supplies, demands, shared_caps={7: D(100)}, solver="lp")
+    assert lp.tonnes_allocated == D(100) and lp.total_cost_cny == plan.total_cost_cny
+
+
+def test_a_shared_cap_joins_the_components_of_its_demands() -> None:
+    """Two pairs with nothing in common are two components, unless their demands share a cap."""
+    t, h = np.array([0, 1]), np.array([0, 1])
+    assert component_of_pairs(2, 2, t, h).tolist() == [0, 1]
+    assert component_of_pairs(2, 2, t, h, np.array([0, 0])).tolist() == [0, 0]
+    # Lone pairs each under its own cap: the smaller of supply, demand and cap moves.
+    x = solve_transport(
+        [50, 60, 9], [40, 70, 9], [0, 1, 2], [0, 1, 2], [1, 1, 1], [0, 1, -1], [30, 100]
+    )
+    assert x.tolist() == [30, 60, 9]
