@@ -124,9 +124,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(server: str) -> Iterator[Browser]:
-    """One Chromium for the session; each test opens its own context (no shared cookies)."""
+    """One Chromium per module: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which the asyncio tests after it cannot share. Each test opens
+    its own context (no shared cookies)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

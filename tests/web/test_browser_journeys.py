@@ -97,7 +97,9 @@ def test_regulator_sees_the_city_page(server: str, chromium: Browser, shots: Pat
         page.get_by_label("密码").fill(REGULATOR[1])
         page.get_by_role("button", name="登录").click()
         expect(page).to_have_url(f"{server}/city")
-        assert page.locator("#city-map svg path[data-kind='district']").count() == 5
+        # The URL changes when the answer starts; the page may still be arriving, so wait.
+        page.wait_for_load_state()
+        expect(page.locator("#city-map svg path[data-kind='district']")).to_have_count(5)
         assert page.locator("#material-chart svg rect.bar").count() >= 3
         expect(page.locator("#month-chart svg")).to_be_visible()
         page.screenshot(path=str(shots / "5-city.png"), full_page=True)
