@@ -232,6 +232,8 @@ def test_the_whole_job_in_the_browser(
         buyer.go(deal_path)
         buyer.submit(".accept-settlement")
         expect(buyer.page.locator("main")).to_contain_text("98.5")
+        settled = "已结算" if variant.lang == "zh" else "settled"
+        expect(buyer.page.locator(".shipment h3 .badge").first).to_have_text(settled)
         buyer.shot("8-settled")
 
         # 9. The producer files December's 台账 for the site through the Excel template.
