@@ -67,7 +67,9 @@ class SpatialIndex:
         )
         if self.ids.shape != lon.shape:
             raise ValueError("ids must match the coordinates")
-        self._tree = cKDTree(to_ecef_km(lon, lat)) if lon.size else None
+        # Sliding-midpoint splits (not medians): about half the build time at a million
+        # points, and the same answers.
+        self._tree = cKDTree(to_ecef_km(lon, lat), balanced_tree=False) if lon.size else None
 
     def __len__(self) -> int:
         return int(self.lons.size)
@@ -119,13 +121,28 @@ def index_by_material(
     Splitting by material first keeps each tree small and means a query never touches
     rows that the material filter would discard anyway.
     """
+    lookup: dict[str, int] = {}
+    codes = np.fromiter(
+        (lookup.setdefault(m, len(lookup)) for m in materials), dtype=np.int32, count=len(materials)
+    )
+    return index_by_code(list(lookup), codes, lons, lats)
+
+
+def index_by_code(
+    names: Sequence[str], codes: ArrayLike, lons: ArrayLike, lats: ArrayLike
+) -> dict[str, MaterialGroup]:
+    """:func:`index_by_material` for rows given as material codes (indices into ``names``),
+    without a Python loop over the rows."""
     lon = np.asarray(lons, dtype=np.float64)
     lat = np.asarray(lats, dtype=np.float64)
-    by_material: dict[str, list[int]] = {}
-    for i, m in enumerate(materials):
-        by_material.setdefault(m, []).append(i)
+    code = np.asarray(codes, dtype=np.intp)
+    order = np.argsort(code, kind="stable")
+    counts = np.bincount(code, minlength=len(names)) if code.size else np.zeros(len(names), int)
     groups: dict[str, MaterialGroup] = {}
-    for m, row_list in by_material.items():
-        rows = np.asarray(row_list, dtype=np.intp)
-        groups[m] = MaterialGroup(rows, SpatialIndex(lon[rows], lat[rows], rows))
+    start = 0
+    for c, count in enumerate(counts.tolist()):
+        if count:
+            rows = np.asarray(order[start : start + count], dtype=np.intp)
+            groups[names[c]] = MaterialGroup(rows, SpatialIndex(lon[rows], lat[rows], rows))
+        start += count
     return groups

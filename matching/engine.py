@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
-from matching.candidates import MaterialGroup, index_by_material
+from matching.candidates import MaterialGroup, index_by_code, index_by_material
 from matching.explain import build_match
 from matching.model import Demand, Match, Supply
 from matching.scoring import (
@@ -90,8 +91,65 @@ def _as_supply_columns(supplies: SupplyColumns | Sequence[Supply]) -> SupplyColu
     )
 
 
+def _concat(a: Scored, b: Scored, offset: int) -> Scored:
+    """Both parts as one, ``b``'s rows shifted by ``offset`` (rows of the delta)."""
+    return Scored(
+        np.concatenate([a.rows, b.rows + offset]).astype(np.intp),
+        np.concatenate([a.road_km, b.road_km]),
+        np.concatenate([a.delivered, b.delivered]),
+        np.concatenate([a.volume_fit, b.volume_fit]),
+        np.concatenate([a.margin, b.margin]),
+        np.concatenate([a.score, b.score]),
+    )
+
+
+class _Changes:
+    """What a book has learnt since it was built: rows of the static columns that are gone
+    (withdrawn, or replaced by a newer version) and the newer or new rows themselves.
+
+    The static part keeps its k-d trees; the changed rows are few and are scanned whole on
+    every query beside it (a brute-force pass over a few hundred rows costs microseconds),
+    and a row's number past the static rows means the changed row ``row − len(static)``.
+    The cache rebuilds a book once :attr:`pending` grows past a fraction of its size.
+    """
+
+    def __init__(self, ids: NDArray[np.int64]) -> None:
+        self._static_ids = ids
+        self._order: NDArray[np.intp] | None = None
+        self.dead: NDArray[np.bool_] | None = None
+        self.pending = 0
+
+    def kill(self, ids: Sequence[int]) -> None:
+        """Mark the static rows of ``ids`` gone (ids not among them are ignored)."""
+        n = self._static_ids.size
+        if not ids or n == 0:
+            return
+        if self._order is None:
+            self._order = np.argsort(self._static_ids, kind="stable")
+        sorted_ids = self._static_ids[self._order]
+        want = np.asarray(ids, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(sorted_ids, want), n - 1)
+        rows = self._order[pos[sorted_ids[pos] == want]]
+        if rows.size:
+            if self.dead is None:
+                self.dead = np.zeros(n, dtype=bool)
+            self.pending += int(np.count_nonzero(~self.dead[rows]))
+            self.dead[rows] = True
+
+    def alive(self, rows: Rows) -> Rows:
+        return rows if self.dead is None else rows[~self.dead[rows]]
+
+    @property
+    def dead_count(self) -> int:
+        return 0 if self.dead is None else int(np.count_nonzero(self.dead))
+
+
 class DemandBook:
-    """Open demand requests, indexed for "best buyers for this lot" queries."""
+    """Open demand requests, indexed for "best buyers for this lot" queries.
+
+    Built once from columns (:meth:`DemandColumns.from_arrays`) or Demand objects; then
+    :meth:`apply` takes new, changed and withdrawn demands without rebuilding the index.
+    """
 
     def __init__(
         self,
@@ -101,18 +159,39 @@ class DemandBook:
         self.columns = _as_demand_columns(demands)
         self.parameters: Mapping[str, Parameter] = parameters or {}
         cols = self.columns
-        materials = [d.material for d in cols.demands]
-        self.groups = index_by_material(materials, cols.lons, cols.lats)
+        self.groups = index_by_code(cols.material_names, cols.material_codes, cols.lons, cols.lats)
         self._max_haul: dict[str, float] = {}
+        self._haul_unset: dict[str, bool] = {}
         for material, group in self.groups.items():
             h = cols.max_haul[group.rows]
-            self._max_haul[material] = float(np.nanmax(h)) if not np.all(np.isnan(h)) else 0.0
-        self._haul_unset = {
-            m: bool(np.any(np.isnan(cols.max_haul[g.rows]))) for m, g in self.groups.items()
-        }
+            unset = np.isnan(h)
+            self._max_haul[material] = float(np.max(h[~unset])) if not unset.all() else 0.0
+            self._haul_unset[material] = bool(unset.any())
+        self._changes = _Changes(cols.ids)
+        self._delta: dict[int, Demand] = {}
+        self.delta = DemandColumns.from_demands(())
 
     def __len__(self) -> int:
-        return len(self.columns)
+        return len(self.columns) - self._changes.dead_count + len(self._delta)
+
+    @property
+    def pending(self) -> int:
+        """Changes applied since the build (rows replaced or removed, plus rows added)."""
+        return self._changes.pending + len(self._delta)
+
+    def apply(self, upserts: Sequence[Demand] = (), removed: Sequence[int] = ()) -> None:
+        """Add or replace ``upserts`` (by id) and drop the demands of ``removed`` ids."""
+        self._changes.kill([d.id for d in upserts] + list(removed))
+        for i in removed:
+            self._delta.pop(i, None)
+        for d in upserts:
+            self._delta[d.id] = d
+        self.delta = DemandColumns.from_demands(list(self._delta.values()))
+
+    def demand(self, row: int) -> Demand:
+        """The Demand of a row of a :class:`Scored` this book returned."""
+        n = len(self.columns)
+        return self.columns.demand(row) if row < n else self.delta.demand(row - n)
 
     def search_radius_km(self, material: str, settings: MatchSettings) -> float:
         """Great-circle radius beyond which no demand of ``material`` accepts a lot."""
@@ -122,21 +201,28 @@ class DemandBook:
         return road / settings.circuity
 
     def ranked_for_supply(self, supply: Supply, settings: MatchSettings, limit: int) -> Scored:
-        """Top ``limit`` feasible rows (indices into :attr:`columns`) with their figures."""
+        """Top ``limit`` feasible rows (see :meth:`demand`) with their figures."""
         group = self.groups.get(supply.material)
+        alive = self._changes.alive
         if group is None or limit <= 0:
-            return score_demands(supply, self.columns, np.empty(0, dtype=np.intp), settings)
-        return _best_first(
-            group,
-            supply.lon,
-            supply.lat,
-            self.search_radius_km(supply.material, settings),
-            float(supply.price_cny_t),
-            settings,
-            lambda rows: score_demands(supply, self.columns, rows, settings),
-            self.columns.ids,
-            limit,
-        )
+            top = score_demands(supply, self.columns, np.empty(0, dtype=np.intp), settings)
+        else:
+            top = _best_first(
+                group,
+                supply.lon,
+                supply.lat,
+                self.search_radius_km(supply.material, settings),
+                float(supply.price_cny_t),
+                settings,
+                lambda rows: score_demands(supply, self.columns, alive(rows), settings),
+                self.columns.ids,
+                limit,
+            )
+        if not self._delta or limit <= 0:
+            return top
+        both = _concat(top, score_demands(supply, self.delta, None, settings), len(self.columns))
+        ids = np.concatenate([self.columns.ids, self.delta.ids])
+        return both.take(top_order(both.score, ids[both.rows], limit))
 
     def matches_for_supply(
         self, supply: Supply, settings: MatchSettings | None = None, limit: int = 20
@@ -144,20 +230,25 @@ class DemandBook:
         """The ``limit`` best demands for ``supply``, best first, each with explanations."""
         settings = settings or MatchSettings()
         top = self.ranked_for_supply(supply, settings, limit)
-        return _build_for_supply(supply, self.columns, top, settings, self.parameters)
+        return _build_for_supply(supply, self.demand, top, settings, self.parameters)
 
     def feasible_for_supply(self, supply: Supply, settings: MatchSettings) -> Scored:
         """Every feasible demand for ``supply`` (for allocation), found via the index."""
         group = self.groups.get(supply.material)
         if group is None:
-            return score_demands(supply, self.columns, np.empty(0, dtype=np.intp), settings)
-        radius = self.search_radius_km(supply.material, settings)
-        rows = group.rows[group.index.within(supply.lon, supply.lat, radius)]
-        return score_demands(supply, self.columns, rows, settings)
+            found = score_demands(supply, self.columns, np.empty(0, dtype=np.intp), settings)
+        else:
+            radius = self.search_radius_km(supply.material, settings)
+            rows = group.rows[group.index.within(supply.lon, supply.lat, radius)]
+            found = score_demands(supply, self.columns, self._changes.alive(rows), settings)
+        if not self._delta:
+            return found
+        return _concat(found, score_demands(supply, self.delta, None, settings), len(self.columns))
 
 
 class SupplyBook:
-    """Open supply listings, indexed for "best lots for this request" queries."""
+    """Open supply listings, indexed for "best lots for this request" queries; :meth:`apply`
+    takes new, changed and withdrawn listings without rebuilding the index."""
 
     def __init__(
         self,
@@ -168,26 +259,55 @@ class SupplyBook:
         self.parameters: Mapping[str, Parameter] = parameters or {}
         cols = self.columns
         self.groups = index_by_material([s.material for s in cols.supplies], cols.lons, cols.lats)
+        self._changes = _Changes(cols.ids)
+        self._delta: dict[int, Supply] = {}
+        self.delta = SupplyColumns.from_supplies(())
 
     def __len__(self) -> int:
-        return len(self.columns)
+        return len(self.columns) - self._changes.dead_count + len(self._delta)
+
+    @property
+    def pending(self) -> int:
+        """Changes applied since the build (rows replaced or removed, plus rows added)."""
+        return self._changes.pending + len(self._delta)
+
+    def apply(self, upserts: Sequence[Supply] = (), removed: Sequence[int] = ()) -> None:
+        """Add or replace ``upserts`` (by id) and drop the listings of ``removed`` ids."""
+        self._changes.kill([s.id for s in upserts] + list(removed))
+        for i in removed:
+            self._delta.pop(i, None)
+        for s in upserts:
+            self._delta[s.id] = s
+        self.delta = SupplyColumns.from_supplies(list(self._delta.values()))
+
+    def supply(self, row: int) -> Supply:
+        """The Supply of a row of a :class:`Scored` this book returned."""
+        n = len(self.columns)
+        return self.columns.supplies[row] if row < n else self.delta.supplies[row - n]
 
     def ranked_for_demand(self, demand: Demand, settings: MatchSettings, limit: int) -> Scored:
-        """Top ``limit`` feasible rows (indices into :attr:`columns`) with their figures."""
+        """Top ``limit`` feasible rows (see :meth:`supply`) with their figures."""
         group = self.groups.get(demand.material)
+        alive = self._changes.alive
         if group is None or limit <= 0:
-            return score_supplies(demand, self.columns, np.empty(0, dtype=np.intp), settings)
-        return _best_first(
-            group,
-            demand.lon,
-            demand.lat,
-            demand_haul_km(demand, settings) / settings.circuity,
-            self.columns.min_price_by_material[demand.material],
-            settings,
-            lambda rows: score_supplies(demand, self.columns, rows, settings),
-            self.columns.ids,
-            limit,
-        )
+            top = score_supplies(demand, self.columns, np.empty(0, dtype=np.intp), settings)
+        else:
+            top = _best_first(
+                group,
+                demand.lon,
+                demand.lat,
+                demand_haul_km(demand, settings) / settings.circuity,
+                self.columns.min_price_by_material[demand.material],
+                settings,
+                lambda rows: score_supplies(demand, self.columns, alive(rows), settings),
+                self.columns.ids,
+                limit,
+            )
+        if not self._delta or limit <= 0:
+            return top
+        both = _concat(top, score_supplies(demand, self.delta, None, settings), len(self.columns))
+        ids = np.concatenate([self.columns.ids, self.delta.ids])
+        return both.take(top_order(both.score, ids[both.rows], limit))
 
     def matches_for_demand(
         self, demand: Demand, settings: MatchSettings | None = None, limit: int = 20
@@ -195,31 +315,31 @@ class SupplyBook:
         """The ``limit`` best supplies for ``demand``, best first, each with explanations."""
         settings = settings or MatchSettings()
         top = self.ranked_for_demand(demand, settings, limit)
-        return _build_for_demand(demand, self.columns, top, settings, self.parameters)
+        return _build_for_demand(demand, self.supply, top, settings, self.parameters)
 
 
 def _build_for_supply(
     supply: Supply,
-    cols: DemandColumns,
+    demand_of: Callable[[int], Demand],
     top: Scored,
     settings: MatchSettings,
     parameters: Mapping[str, Parameter],
 ) -> list[Match]:
     return [
-        build_match(supply, cols.demands[row], float(km), float(score), settings, parameters)
+        build_match(supply, demand_of(row), float(km), float(score), settings, parameters)
         for row, km, score in zip(top.rows.tolist(), top.road_km, top.score, strict=True)
     ]
 
 
 def _build_for_demand(
     demand: Demand,
-    cols: SupplyColumns,
+    supply_of: Callable[[int], Supply],
     top: Scored,
     settings: MatchSettings,
     parameters: Mapping[str, Parameter],
 ) -> list[Match]:
     return [
-        build_match(cols.supplies[row], demand, float(km), float(score), settings, parameters)
+        build_match(supply_of(row), demand, float(km), float(score), settings, parameters)
         for row, km, score in zip(top.rows.tolist(), top.road_km, top.score, strict=True)
     ]
 
@@ -241,7 +361,7 @@ def brute_force_matches(
     cols = _as_demand_columns(demands)
     scored = score_demands(supply, cols, None, settings)
     top = scored.take(top_order(scored.score, cols.ids[scored.rows], limit))
-    return _build_for_supply(supply, cols, top, settings, parameters or {})
+    return _build_for_supply(supply, cols.demand, top, settings, parameters or {})
 
 
 def brute_force_matches_for_demand(
@@ -256,4 +376,4 @@ def brute_force_matches_for_demand(
     cols = _as_supply_columns(supplies)
     scored = score_supplies(demand, cols, None, settings)
     top = scored.take(top_order(scored.score, cols.ids[scored.rows], limit))
-    return _build_for_demand(demand, cols, top, settings, parameters or {})
+    return _build_for_demand(demand, cols.supplies.__getitem__, top, settings, parameters or {})

@@ -30,19 +30,22 @@ per query; only the top rows are turned into Decimal :class:`~matching.model.Mat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from geodata.distance import geodesic_km_many
 from matching.compliance import margin_scale
 from matching.model import Demand, Supply
+from matching.specs import Limit
 
 F64 = NDArray[np.float64]
 Rows = NDArray[np.intp]
+Objects = NDArray[np.object_]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,39 @@ def _material_codes(materials: Iterable[str]) -> tuple[dict[str, int], NDArray[n
     lookup: dict[str, int] = {}
     codes = [lookup.setdefault(m, len(lookup)) for m in materials]
     return lookup, np.asarray(codes, dtype=np.int32)
+
+
+def _objects(items: Iterable[Any], n: int) -> Objects:
+    """A 1-D object array of ``items`` (never unpacked, even when they are tuples)."""
+    return np.fromiter(items, dtype=object, count=n)
+
+
+def _decimal(x: float) -> Decimal:
+    """The Decimal a float column holds (its shortest repr: a scaled database decimal of
+    up to 15 digits comes back digit for digit)."""
+    return Decimal(repr(float(x)))
+
+
+def margin_scales(lo: F64, hi: F64) -> F64:
+    """:func:`matching.compliance.margin_scale` over columns (NaN = no bound; NaN where
+    neither is set)."""
+    both = ~np.isnan(lo) & ~np.isnan(hi)
+    half = (hi - lo) / 2
+    bound = np.where(np.isnan(lo), hi, lo)
+    one = np.where((bound == 0) | np.isnan(bound), 1.0, np.abs(bound))
+    out = np.where(both, np.where(half > 0, half, 1.0), one)
+    return np.asarray(np.where(np.isnan(lo) & np.isnan(hi), np.nan, out), dtype=np.float64)
+
+
+def permit_masks_by_org(
+    org_ids: NDArray[np.int64], permits_by_org: Mapping[int, Iterable[str]]
+) -> dict[str, NDArray[np.bool_]]:
+    """Per permit kind, which rows belong to an organisation holding it (vectorised)."""
+    holders: dict[str, list[int]] = {}
+    for org, kinds in permits_by_org.items():
+        for kind in kinds:
+            holders.setdefault(kind.strip().upper(), []).append(org)
+    return {k: np.isin(org_ids, np.asarray(v, dtype=np.int64)) for k, v in holders.items()}
 
 
 def _kind_masks(kinds_per_row: Sequence[Iterable[str]]) -> dict[str, NDArray[np.bool_]]:
@@ -148,11 +184,18 @@ class DemandColumns:
     """Demands as numpy columns, so one supply can be scored against many at once.
 
     Limits become per-parameter ``lo``/``hi`` columns (NaN where a demand sets no bound)
-    and ``scale`` columns for the normalised margin; ``keys_by_material`` lists the
-    parameters each material's demands use, so a query loops over a handful of keys.
+    and ``scale`` columns for the normalised margin (when absent, :meth:`scales` works them
+    out for the candidate rows only); ``keys_by_material`` lists the parameters each
+    material's demands use, so a query loops over a handful of keys.
+
+    Build it from column arrays with :meth:`from_arrays` (no per-row Python object: a
+    million rows in well under a second) or from :class:`~matching.model.Demand` objects
+    with :meth:`from_demands`. :meth:`demand` makes the Demand of one row only when a query
+    returns it: from ``records[row]`` through ``make`` when the caller gave them (the
+    service keeps its database rows, so limits keep their source and confirmed flag),
+    else from the columns themselves.
     """
 
-    demands: tuple[Demand, ...]
     ids: NDArray[np.int64]
     org_ids: NDArray[np.int64]
     material_lookup: dict[str, int]
@@ -170,6 +213,79 @@ class DemandColumns:
     keys_by_material: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Per demand: on the MIIT list as a cascade-use firm.
     cascade: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Row-aligned objects :meth:`demand` turns into Demands (``make``; else they are ones).
+    records: Objects | None = None
+    make: Callable[[Any], Demand] | None = None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        ids: ArrayLike,
+        org_ids: ArrayLike,
+        materials: Sequence[str],
+        material_codes: ArrayLike,
+        lons: ArrayLike,
+        lats: ArrayLike,
+        quantity: ArrayLike,
+        max_price: ArrayLike | None = None,
+        max_haul: ArrayLike | None = None,
+        lo: Mapping[str, ArrayLike] | None = None,
+        hi: Mapping[str, ArrayLike] | None = None,
+        miit: ArrayLike | None = None,
+        cascade: ArrayLike | None = None,
+        permit_masks: Mapping[str, NDArray[np.bool_]] | None = None,
+        records: Objects | None = None,
+        make: Callable[[Any], Demand] | None = None,
+    ) -> DemandColumns:
+        """Columns from arrays: ``materials`` names the codes of ``material_codes``;
+        ``max_price`` is +inf or NaN and ``max_haul`` NaN where a demand sets none; ``lo``
+        and ``hi`` are per-parameter columns, NaN where a demand sets no such bound."""
+        id_col = np.asarray(ids, dtype=np.int64)
+        n = id_col.size
+        codes = np.asarray(material_codes, dtype=np.int32)
+        price = np.full(n, np.inf) if max_price is None else np.array(max_price, dtype=np.float64)
+        price[np.isnan(price)] = np.inf
+        lo_in, hi_in = dict(lo or {}), dict(hi or {})
+        lo_c: dict[str, F64] = {}
+        hi_c: dict[str, F64] = {}
+        scale: dict[str, F64] = {}
+        keys_by_material: dict[str, set[str]] = {}
+        for key in sorted(set(lo_in) | set(hi_in)):
+            a = np.full(n, np.nan) if key not in lo_in else np.asarray(lo_in[key], np.float64)
+            b = np.full(n, np.nan) if key not in hi_in else np.asarray(hi_in[key], np.float64)
+            bounded = ~(np.isnan(a) & np.isnan(b))
+            if not bounded.any():
+                continue
+            lo_c[key], hi_c[key] = a, b
+            for c in np.unique(codes[bounded]).tolist():
+                keys_by_material.setdefault(materials[c], set()).add(key)
+
+        def flags(x: ArrayLike | None) -> NDArray[np.bool_]:
+            return np.zeros(n, dtype=bool) if x is None else np.asarray(x, dtype=bool)
+
+        return cls(
+            ids=id_col,
+            org_ids=np.asarray(org_ids, dtype=np.int64),
+            material_lookup={m: i for i, m in enumerate(materials)},
+            material_codes=codes,
+            lons=np.asarray(lons, dtype=np.float64),
+            lats=np.asarray(lats, dtype=np.float64),
+            quantity=np.asarray(quantity, dtype=np.float64),
+            max_price=price,
+            max_haul=np.full(n, np.nan)
+            if max_haul is None
+            else np.asarray(max_haul, dtype=np.float64),
+            miit=flags(miit),
+            cascade=flags(cascade),
+            permit_masks=dict(permit_masks or {}),
+            lo=lo_c,
+            hi=hi_c,
+            scale=scale,
+            keys_by_material={m: tuple(sorted(k)) for m, k in keys_by_material.items()},
+            records=records,
+            make=make,
+        )
 
     @classmethod
     def from_demands(cls, demands: Sequence[Demand]) -> DemandColumns:
@@ -193,7 +309,7 @@ class DemandColumns:
                 hi[key][i] = _f(lim.max, np.nan)
                 scale[key][i] = float(margin_scale(lim.min, lim.max))
         return cls(
-            demands=ds,
+            records=_objects(ds, n),
             ids=np.fromiter((d.id for d in ds), dtype=np.int64, count=n),
             org_ids=np.fromiter((d.org_id for d in ds), dtype=np.int64, count=n),
             material_lookup=lookup,
@@ -217,7 +333,57 @@ class DemandColumns:
         )
 
     def __len__(self) -> int:
-        return len(self.demands)
+        return int(self.ids.size)
+
+    def scales(self, key: str, rows: Rows) -> F64:
+        """Margin scale of ``key`` on ``rows``."""
+        column = self.scale.get(key)
+        if column is not None:
+            return column[rows]
+        return margin_scales(self.lo[key][rows], self.hi[key][rows])
+
+    @property
+    def material_names(self) -> list[str]:
+        """Material name of each code (``material_lookup`` inverted)."""
+        names = [""] * len(self.material_lookup)
+        for name, code in self.material_lookup.items():
+            names[code] = name
+        return names
+
+    def demand(self, row: int) -> Demand:
+        """The Demand of ``row``, made now (only the rows a query returns are ever made)."""
+        if self.records is not None:
+            record = self.records[row]
+            return self.make(record) if self.make is not None else record
+        material = self.material_names[int(self.material_codes[row])]
+        limits: dict[str, Limit] = {}
+        for key in self.keys_by_material.get(material, ()):
+            a, b = float(self.lo[key][row]), float(self.hi[key][row])
+            if not (np.isnan(a) and np.isnan(b)):
+                limits[key] = Limit(
+                    min=None if np.isnan(a) else _decimal(a),
+                    max=None if np.isnan(b) else _decimal(b),
+                )
+        price, haul = float(self.max_price[row]), float(self.max_haul[row])
+        return Demand(
+            id=int(self.ids[row]),
+            org_id=int(self.org_ids[row]),
+            material=material,
+            lon=float(self.lons[row]),
+            lat=float(self.lats[row]),
+            quantity_t=_decimal(self.quantity[row]),
+            max_price_cny_t=None if np.isinf(price) else _decimal(price),
+            max_haul_km=None if np.isnan(haul) else _decimal(haul),
+            limits=limits,
+            permits=frozenset(k for k, mask in self.permit_masks.items() if mask[row]),
+            miit_listed=bool(self.miit[row]),
+            miit_cascade_listed=bool(self.cascade[row]) if self.cascade.size else False,
+        )
+
+    @property
+    def demands(self) -> tuple[Demand, ...]:
+        """Every row as a Demand (slow for a big book: for tests and small callers)."""
+        return tuple(self.demand(i) for i in range(len(self)))
 
     def haul_limit(self, rows: Rows, settings: MatchSettings) -> F64:
         """Road-km limit of each row, the settings' default where the demand sets none."""
@@ -262,7 +428,7 @@ def score_demands(
         v = float(value)
         m = np.fmin(v - cols.lo[key][r], cols.hi[key][r] - v)
         ok &= ~(m < 0)
-        margin = np.fmin(margin, np.clip(m / cols.scale[key][r], 0.0, 1.0))
+        margin = np.fmin(margin, np.clip(m / cols.scales(key, r), 0.0, 1.0))
 
     r, road, margin = r[ok], road[ok], margin[ok]
     return _finish(
