@@ -30,6 +30,7 @@ from market.core.settings import Settings
 from market.geo.regions import RegionLocator, provide_locate
 from market.ledger import worker as ledger_worker
 from market.offers.matches import BookCache
+from market.stats import allocation_worker
 from market.trading.jobs import trading_job
 from market.web.apidocs import ShippedSwaggerUI
 from market.web.config import html_outside_api, page_router, static_router, template_config
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 yield
         finally:
             ledger_worker.shutdown()
+            allocation_worker.shutdown()
             await engine.dispose()
 
     document_problems(routes.API)

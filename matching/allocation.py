@@ -396,6 +396,83 @@ def solve_pairs(pairs: Pairs, solver: Literal["flow", "lp"] = "flow") -> I64:
     return np.rint(x).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Solved:
+    """A solved instance as plain integer arrays (cheap to pickle across a process): the
+    pairs that carry something (supply row, demand row, kg, fen/t, 0.1 km) and each
+    listing's and demand's kg."""
+
+    si: I64
+    di: I64
+    kg: I64
+    cost_fen_t: I64
+    road_dkm: I64
+    supply_kg: I64
+    demand_kg: I64
+
+
+def solve_instance(
+    supplies: Sequence[Supply],
+    demands: Sequence[Demand],
+    settings: MatchSettings | None = None,
+    *,
+    solver: Literal["flow", "lp"] = "flow",
+    shared_caps: Mapping[int, Decimal] | None = None,
+) -> Solved:
+    """Pairs and solve of :func:`allocate`, without building the plan's objects."""
+    materials = {s.material for s in supplies} | {d.material for d in demands}
+    if len(materials) > 1:
+        raise ValueError(f"allocate one material at a time, got {sorted(materials)}")
+    pairs = allocation_pairs(supplies, demands, settings, shared_caps)
+    x = solve_pairs(pairs, solver)
+    used = np.flatnonzero(x > 0)
+    return Solved(
+        si=pairs.si[used],
+        di=pairs.di[used],
+        kg=x[used],
+        cost_fen_t=pairs.cost_fen_t[used],
+        road_dkm=pairs.road_dkm[used],
+        supply_kg=pairs.supply_kg,
+        demand_kg=pairs.demand_kg,
+    )
+
+
+def plan_of(supplies: Sequence[Supply], demands: Sequence[Demand], solved: Solved) -> Allocation:
+    """The :class:`Allocation` of a solved instance of these supplies and demands."""
+    sent = np.bincount(solved.si, weights=solved.kg, minlength=len(supplies))
+    received = np.bincount(solved.di, weights=solved.kg, minlength=len(demands))
+    flows = [
+        Flow(
+            supplies[i].id,
+            demands[j].id,
+            Decimal(kg) / _KG,
+            Decimal(c) / 100,
+            Decimal(km) / 10,
+        )
+        for i, j, kg, c, km in zip(
+            solved.si.tolist(),
+            solved.di.tolist(),
+            solved.kg.tolist(),
+            solved.cost_fen_t.tolist(),
+            solved.road_dkm.tolist(),
+            strict=True,
+        )
+    ]
+    flows.sort(key=lambda f: (f.supply_id, f.demand_id))
+    left = {
+        s.id: Decimal(int(solved.supply_kg[i]) - int(sent[i])) / _KG for i, s in enumerate(supplies)
+    }
+    unmet = int(solved.demand_kg.sum()) - int(received.sum())
+    return Allocation(
+        flows=tuple(flows),
+        tonnes_allocated=Decimal(int(solved.kg.sum())) / _KG,
+        total_cost_cny=sum((f.cost_cny for f in flows), Decimal(0)),
+        unallocated_supply_t=sum(left.values(), Decimal(0)),
+        unmet_demand_t=Decimal(unmet) / _KG,
+        unallocated_by_supply=left,
+    )
+
+
 def allocate(
     supplies: Sequence[Supply],
     demands: Sequence[Demand],
@@ -410,41 +487,5 @@ def allocate(
     listing's quantity. ``solver="lp"`` uses the HiGHS cross-check instead.
     ``shared_caps``: organisation id → tonnes its demands may take together.
     """
-    materials = {s.material for s in supplies} | {d.material for d in demands}
-    if len(materials) > 1:
-        raise ValueError(f"allocate one material at a time, got {sorted(materials)}")
-    pairs = allocation_pairs(supplies, demands, settings, shared_caps)
-    x = solve_pairs(pairs, solver)
-    used = np.flatnonzero(x > 0)
-    sent = np.bincount(pairs.si[used], weights=x[used], minlength=len(supplies))
-    received = np.bincount(pairs.di[used], weights=x[used], minlength=len(demands))
-    flows = [
-        Flow(
-            supplies[i].id,
-            demands[j].id,
-            Decimal(kg) / _KG,
-            Decimal(c) / 100,
-            Decimal(km) / 10,
-        )
-        for i, j, kg, c, km in zip(
-            pairs.si[used].tolist(),
-            pairs.di[used].tolist(),
-            x[used].tolist(),
-            pairs.cost_fen_t[used].tolist(),
-            pairs.road_dkm[used].tolist(),
-            strict=True,
-        )
-    ]
-    flows.sort(key=lambda f: (f.supply_id, f.demand_id))
-    left = {
-        s.id: Decimal(int(pairs.supply_kg[i]) - int(sent[i])) / _KG for i, s in enumerate(supplies)
-    }
-    unmet = int(pairs.demand_kg.sum()) - int(received.sum())
-    return Allocation(
-        flows=tuple(flows),
-        tonnes_allocated=Decimal(int(x[used].sum())) / _KG,
-        total_cost_cny=sum((f.cost_cny for f in flows), Decimal(0)),
-        unallocated_supply_t=sum(left.values(), Decimal(0)),
-        unmet_demand_t=Decimal(unmet) / _KG,
-        unallocated_by_supply=left,
-    )
+    solved = solve_instance(supplies, demands, settings, solver=solver, shared_caps=shared_caps)
+    return plan_of(supplies, demands, solved)

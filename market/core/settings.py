@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     ledger_import_max_unpacked_mb: int = Field(default=50, ge=1)
     ledger_import_max_ratio: int = Field(default=100, ge=10)
     ledger_import_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    #: Seconds a city-wide allocation's solve may take in its worker process
+    #: (market.stats.allocation_worker); past it the worker is killed and the request is 503.
+    allocation_seconds: float = Field(default=60.0, gt=0, allow_inf_nan=False)
     #: Largest deal (tonnes) an organisation no regulator has verified may close, as buyer or
     #: seller (market.accounts.verification).
     unverified_deal_limit_t: NonNegativeDecimal = Decimal("100")

@@ -64,10 +64,11 @@ from market.offers.matches import _demand_objects, to_supply
 from market.offers.models import Demand, Listing
 from market.offers.schemas import bounds
 from market.stats.allocation_schemas import HypotheticalConsumer, ScenarioChanges
+from market.stats.allocation_worker import allocate_off_loop
 from market.stats.facts import pct
 from market.stats.filters import StatsFilter
 from market.stats.grouping import grouped, totals
-from matching.allocation import Allocation, allocate
+from matching.allocation import Allocation
 from matching.compliance import combine
 from matching.model import Demand as MDemand
 from matching.model import Supply as MSupply
@@ -420,11 +421,16 @@ async def actual_utilisation(session: AsyncSession, material: str, period: Perio
     return Actual(await totals(session, f), await grouped(session, f, "district"))
 
 
-def solve(snap: Snapshot, actual: Actual) -> AllocationResult:
-    """Allocate the snapshot and put the figures beside the actual utilisation."""
+async def solve(snap: Snapshot, actual: Actual, limit_s: float) -> AllocationResult:
+    """Allocate the snapshot and put the figures beside the actual utilisation.
+
+    A large instance is solved in the worker process (:mod:`market.stats.allocation_worker`)
+    within ``limit_s`` (the ``allocation_seconds`` setting), else
+    :class:`~market.stats.allocation_worker.AllocationTooSlow` (503).
+    """
     started = time.perf_counter()
-    plan: Allocation = allocate(
-        list(snap.supplies), list(snap.demands), snap.settings, shared_caps=snap.permit_caps
+    plan: Allocation = await allocate_off_loop(
+        snap.supplies, snap.demands, snap.settings, snap.permit_caps, limit_s
     )
     seconds = time.perf_counter() - started
     supplies = {s.id: s for s in snap.supplies}
@@ -540,13 +546,13 @@ async def run_allocation(
     snap = await load_snapshot(session, settings, q.material, period)
     actual = await actual_utilisation(session, q.material, period)
     say(f"loaded {len(snap.supplies)} listings and {len(snap.demands)} demands of {q.material}")
-    baseline = solve(snap, actual)
+    baseline = await solve(snap, actual, settings.allocation_seconds)
     say(f"baseline: {baseline.summary.tonnes_allocated} t allocated in {baseline.seconds:.2f} s")
     filters = {"year": q.year, "month": q.month, "material": q.material}
     if q.changes is None:
         return AllocationReport(filters, None, baseline, None, None)
     changed = await apply_changes(session, snap, q.changes)
-    result = solve(changed, actual)
+    result = await solve(changed, actual, settings.allocation_seconds)
     say(f"scenario: {result.summary.tonnes_allocated} t allocated in {result.seconds:.2f} s")
     return AllocationReport(
         filters,

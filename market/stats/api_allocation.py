@@ -35,11 +35,12 @@ _REGULATORS = problems(403)
         "One min-cost flow over every feasible pair of open listings and demands (the "
         "matcher's rules); the potential utilisation beside the actual one of the period. "
         "With `scenario_id` or an inline `scenario`: the scenario's result, the baseline and "
-        "their difference. Regulators only; nothing is written."
+        "their difference. Regulators only; nothing is written. A solve longer than "
+        "MARKET_ALLOCATION_SECONDS is stopped: 503 naming that setting."
     ),
     status_code=200,
     guards=[regulators],
-    responses={**_REGULATORS, **problems(404)},
+    responses={**_REGULATORS, **problems(404, 503)},
 )
 async def allocation(
     data: JSONBody[AllocationIn], user: CurrentUser, db: Db, settings: AppSettings

@@ -186,10 +186,11 @@ async def _scenario_rows(
     period = Period(choice.year, choice.month)
     snap = await load_snapshot(db, settings, choice.material, period)
     actual = await actual_utilisation(db, choice.material, period)
-    baseline = solve(snap, actual)
+    baseline = await solve(snap, actual, settings.allocation_seconds)
     rows: list[ScenarioRow] = []
     for view in (await scenario_svc.list_scenarios(db, 1, MAX_SCENARIOS))[0]:
-        result = solve(await apply_changes(db, snap, view.changes), actual)
+        changed = await apply_changes(db, snap, view.changes)
+        result = await solve(changed, actual, settings.allocation_seconds)
         rows.append(
             ScenarioRow(
                 view.id,
