@@ -3,18 +3,25 @@ listing is in :mod:`market.offers.compliance`).
 
 The pure matcher needs a spatial index of the open rows of one material. Building it costs
 a query over those rows, so each process keeps the index per material and side in a
-:class:`BookCache`, rebuilt when a cheap version query (count, latest change, tonnes taken)
-says the rows changed, or after ``ttl`` seconds (the MIIT flag carries no timestamp). For
-a hazardous or battery material the version also covers permits recorded and deals made
-(:func:`market.accounts.permit_use.version`), since those decide who may take the lot: the
-demands' permit kinds are the eligibility rule's own data (valid on China's date, capacity
-left this year), so the matcher proposes nothing :mod:`market.trading.eligibility` refuses.
-Requests then touch only the candidates the index returns.
+:class:`BookCache`. Every request asks a cheap version query (count, latest change, tonnes
+taken); when it says the rows changed, the cache fetches only the rows changed since the
+latest ``updated_at`` its book has seen and applies them to the book (new and changed rows
+added or replaced, rows no longer open removed: :meth:`matching.engine.DemandBook.apply`),
+so a change is matched on every worker at its next request without rebuilding the index.
+The book is rebuilt whole after ``ttl`` seconds (the MIIT flag carries no timestamp), when
+rows disappeared (the count fell), or when the changes applied pass ``rebuild_fraction`` of
+its rows. For a hazardous or battery material the version also covers permits recorded and
+deals made (:func:`market.accounts.permit_use.version`), and a change there rebuilds the
+book, since those decide who may take the lot: the demands' permit kinds are the
+eligibility rule's own data (valid on China's date, capacity left this year), so the
+matcher proposes nothing :mod:`market.trading.eligibility` refuses. Requests then touch
+only the candidates the index returns.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -128,15 +135,19 @@ async def _demand_objects(
     return out
 
 
-async def _supply_objects(session: AsyncSession, material: str) -> list[MSupply]:
+async def _supply_objects(
+    session: AsyncSession, material: str, ids: list[int] | None = None
+) -> list[MSupply]:
+    """The open lots with tonnes left (of ``ids`` only, when given), placed as others see them."""
     mat = await catalogue.get_material(session, material)
-    rows = (
-        await session.exec(
-            select(Listing, Site)
-            .join(Site, col(Site.id) == col(Listing.site_id))
-            .where(col(Listing.material_code) == material, col(Listing.status) == "open")
-        )
-    ).all()
+    stmt = (
+        select(Listing, Site)
+        .join(Site, col(Site.id) == col(Listing.site_id))
+        .where(col(Listing.material_code) == material, col(Listing.status) == "open")
+    )
+    if ids is not None:
+        stmt = stmt.where(col(Listing.id).in_(ids))
+    rows = (await session.exec(stmt)).all()
     return [to_supply(lst, site, mat, rounded=True) for lst, site in rows if lst.available_t > 0]
 
 
@@ -145,18 +156,30 @@ async def _supply_objects(session: AsyncSession, material: str) -> list[MSupply]
 
 @dataclass
 class _Entry:
+    #: (count, latest updated_at, …) of the rows when last seen.
     version: tuple[Any, ...]
+    #: Eligibility data (permits, deals) the book was built with: a change rebuilds it.
+    gated: tuple[Any, ...]
     built: float
     book: Any
 
 
+#: Fewest changes a book takes before ``rebuild_fraction`` may rebuild it.
+_MIN_PENDING = 256
+
+
 @dataclass
 class BookCache:
-    """Spatial indexes of open demands / listings per material, reused across requests."""
+    """Spatial indexes of open demands / listings per material, reused across requests and
+    kept current by applying the rows changed since the book last looked."""
 
     ttl: float = 30.0
+    #: Rebuild a book once the changes applied to it exceed this share of its rows.
+    rebuild_fraction: float = 0.05
     _entries: dict[tuple[str, str], _Entry] = field(default_factory=dict)
+    #: Whole books built, and change sets applied to a book instead.
     builds: int = 0
+    updates: int = 0
 
     async def demand_book(self, session: AsyncSession, material: str) -> DemandBook:
         version = (
@@ -171,8 +194,10 @@ class BookCache:
         gated = await permit_use.version(session) if mat.hazardous or mat.battery else ()
         return await self._get(
             ("demand", material),
-            (*version, *gated),
+            tuple(version),
+            tuple(gated),
             lambda: self._build_demands(session, material),
+            lambda book, since: self._update_demands(session, material, book, since),
         )
 
     async def supply_book(self, session: AsyncSession, material: str) -> SupplyBook:
@@ -187,16 +212,39 @@ class BookCache:
             )
         ).one()
         return await self._get(
-            ("supply", material), tuple(version), lambda: self._build_supplies(session, material)
+            ("supply", material),
+            tuple(version),
+            (),
+            lambda: self._build_supplies(session, material),
+            lambda book, since: self._update_supplies(session, material, book, since),
         )
 
-    async def _get(self, key: tuple[str, str], version: tuple[Any, ...], build: Any) -> Any:
+    async def _get(
+        self,
+        key: tuple[str, str],
+        version: tuple[Any, ...],
+        gated: tuple[Any, ...],
+        build: Callable[[], Awaitable[Any]],
+        update: Callable[[Any, datetime | None], Awaitable[None]],
+    ) -> Any:
+        """``version`` starts with (count, latest updated_at) of the material's rows."""
         entry = self._entries.get(key)
         now = time.monotonic()
-        if entry is None or entry.version != version or now - entry.built > self.ttl:
-            entry = _Entry(version, now, await build())
-            self._entries[key] = entry
-            self.builds += 1
+        if entry is not None and entry.gated == gated and now - entry.built <= self.ttl:
+            if entry.version == version:
+                return entry.book
+            if version[0] >= entry.version[0]:  # no row deleted: apply the changed ones
+                # ≥ the mark: a row written in the same instant as the latest one seen but
+                # committed after it is fetched too (applying a row again changes nothing).
+                await update(entry.book, entry.version[1])
+                entry.version = version
+                self.updates += 1
+                book = entry.book
+                if book.pending <= max(_MIN_PENDING, self.rebuild_fraction * len(book)):
+                    return book
+        entry = _Entry(version, gated, now, await build())
+        self._entries[key] = entry
+        self.builds += 1
         return entry.book
 
     async def _build_demands(self, session: AsyncSession, material: str) -> DemandBook:
@@ -206,6 +254,28 @@ class BookCache:
     async def _build_supplies(self, session: AsyncSession, material: str) -> SupplyBook:
         params = await catalogue.matching_parameters(session, material)
         return SupplyBook(await _supply_objects(session, material), params)
+
+    async def _update_demands(
+        self, session: AsyncSession, material: str, book: DemandBook, since: datetime | None
+    ) -> None:
+        stmt = select(Demand.id, Demand.status).where(col(Demand.material_code) == material)
+        if since is not None:
+            stmt = stmt.where(col(Demand.updated_at) >= since)
+        changed = (await session.exec(stmt)).all()
+        open_ids = [i for i, status in changed if status == "open" and i is not None]
+        found = await _demand_objects(session, material, open_ids, rounded=True) if open_ids else []
+        book.apply(found, [i for i, status in changed if status != "open" and i is not None])
+
+    async def _update_supplies(
+        self, session: AsyncSession, material: str, book: SupplyBook, since: datetime | None
+    ) -> None:
+        stmt = select(Listing.id).where(col(Listing.material_code) == material)
+        if since is not None:
+            stmt = stmt.where(col(Listing.updated_at) >= since)
+        ids = [i for i in (await session.exec(stmt)).all() if i is not None]
+        found = await _supply_objects(session, material, ids) if ids else []
+        kept = {s.id for s in found}
+        book.apply(found, [i for i in ids if i not in kept])
 
 
 # --- views ------------------------------------------------------------------------------------
