@@ -194,7 +194,11 @@ async def import_file(
     """
     if not content.strip():
         raise Invalid("file", "the file is empty")
-    unresolved = await worker.parse_in_process(content, Limits.from_settings(settings))
+    limits = Limits.from_settings(settings)
+    if len(content) >= worker.MIN_BYTES:
+        unresolved = await worker.parse_in_process(content, limits)
+    else:  # small: a thread is quicker than the process hop and holds the GIL only briefly
+        unresolved = await asyncio.to_thread(parse_file, content, limits)
     materials = await material_names(session)  # the transaction starts here
     rows = await asyncio.to_thread(resolve_materials, unresolved, materials)
     return await import_entries(session, actor, rows, settings, progress)

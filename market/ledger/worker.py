@@ -1,10 +1,10 @@
 """The ledger parse in a worker process, so a large file never holds the server's GIL.
 
-:func:`market.ledger.importer.import_file` calls :func:`parse_in_process`; the app's
-lifespan calls :func:`shutdown`. A thread was not enough: openpyxl and the CSV reader are
-pure Python and hold the GIL, so a 100,000-row parse in a thread still delayed every other
-request (bench/bench_ledger_import.py). One spawned process, started on the first import
-and reused, keeps the event loop's thread free.
+:func:`market.ledger.importer.import_file` calls :func:`parse_in_process` for files of
+:data:`MIN_BYTES` or more; the app's lifespan calls :func:`shutdown`. A thread was not
+enough: openpyxl and the CSV reader are pure Python and hold the GIL, so a 100,000-row parse
+in a thread still delayed every other request (bench/bench_ledger_import.py). One spawned
+process, started on the first large import and reused, keeps the event loop's thread free.
 
 Bytes go in, compact picklable tuples come out (unpickling 100,000 dataclasses holding
 Decimals would itself block the loop); a :class:`Problem` raised in the worker comes back
@@ -25,6 +25,12 @@ from market.ledger.reading import FileTooLarge, Limits
 from market.ledger.rules import LedgerEntry
 
 _pool: ProcessPoolExecutor | None = None
+
+#: Files smaller than this are parsed in a thread: starting the process (a fresh interpreter
+#: importing the app, about a second on a busy machine) would cost more than the parse, and a
+#: small file holds the GIL only briefly. Hostile small files (a sheet declaring a million
+#: rows, a zip bomb) are refused by the reading limits before any row is built.
+MIN_BYTES = 256 * 1024
 
 
 def _compact(content: bytes, limits: Limits) -> tuple[str, Any]:

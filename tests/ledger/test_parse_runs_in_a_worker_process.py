@@ -14,7 +14,7 @@ import pytest
 from market.ledger import worker
 from market.ledger.importer import parse_file
 from market.ledger.reading import FileTooLarge, Limits
-from tests.ledger.test_import_is_all_or_nothing import zh_csv
+from tests.ledger.test_import_is_all_or_nothing import upload, zh_csv
 
 pytestmark = pytest.mark.asyncio
 
@@ -53,3 +53,22 @@ async def test_a_worker_past_its_time_is_killed_and_the_next_parse_gets_a_new_on
     assert worker._pool is None
     assert len(await worker.parse_in_process(row, Limits.defaults())) == 1
     assert {p.pid for p in worker.pool()._processes.values()}.isdisjoint(old)
+
+
+async def test_only_large_files_go_to_the_worker(client, actors) -> None:
+    """A small file is parsed in a thread (the process hop would cost more than the parse);
+    one of MIN_BYTES or more starts the worker."""
+    headers, _, site = await actors.producer()
+    worker.shutdown()
+    r = await upload(client, headers, zh_csv(f"{site['id']},磷石膏,2025-01,1,1,,,,,,,").encode())
+    assert r.status_code == 201, r.text
+    assert worker._pool is None
+    note = "备注" * 150
+    months = [f"{2001 + i // 12}-{i % 12 + 1:02d}" for i in range(12 * 25)]  # 2001-2025
+    rows = [f"{site['id']},粉煤灰,{m},1,1,,,,,,,{note}" for m in months]
+    content = zh_csv(*rows).encode()
+    assert len(content) >= worker.MIN_BYTES
+    r = await upload(client, headers, content)
+    assert r.status_code == 201, r.text[:300]
+    assert r.json()["created"] == len(rows)
+    assert worker._pool is not None
