@@ -31,6 +31,8 @@ async def test_allocation_page_draws_the_flows(client, actors: Actors, settings:
     assert len(flows) == 3, "the three allocated flows are drawn on the map"
     table = html.split('id="allocation-flows"', 1)[1].split("</table>", 1)[0]
     assert table.count("<tr>") == 4 and f'href="/demands/{m.demand["c2"]}"' in table
+    for wide in ("potential-by-district", "allocation-flows"):  # a phone scrolls the box
+        assert f'<div class="table-wrap"><table class="data compact" id="{wide}">' in html
 
     scenario = await client.get(
         "/city/allocation", params={"material": "fly_ash", "year": 2026, "scenario": sid}
@@ -41,6 +43,7 @@ async def test_allocation_page_draws_the_flows(client, actors: Actors, settings:
     listing = await client.get("/city/scenarios", params={"material": "fly_ash", "year": 2026})
     assert listing.status_code == 200, listing.text
     assert "无P2情景" in listing.text and "基准" in listing.text
+    assert '<div class="table-wrap"><table class="data" id="scenario-table">' in listing.text
     assert ">140<" in listing.text and ">100<" in listing.text and ">-40<" in listing.text
 
     bad = await client.get("/city/allocation", params={"material": "nope", "year": 2026})
