@@ -17,6 +17,10 @@ permits, MIIT) and solves one min-cost flow. Quantities follow the period:
   capacity: the flow has one node per such organisation between its demands and the sink
   (:attr:`Snapshot.permit_caps`, ``shared_caps`` of :func:`matching.allocation.allocate`).
 
+A place (district, park or enterprise, as on the /city page) narrows the listings to the
+producers there and the actual figures to the same producers; the demands stay city-wide
+(the question is where that area's waste could go).
+
 A scenario (:mod:`market.stats.allocation_schemas`) is applied to that in-memory snapshot
 only: hypothetical consumers are added (capacity per year × months ÷ 12), removed
 producers' listings dropped, the freight rate and every consumer's haul limit replaced.
@@ -158,19 +162,29 @@ async def _permit_caps(
 
 
 async def load_snapshot(
-    session: AsyncSession, settings: Settings, material_code: str, period: Period
+    session: AsyncSession,
+    settings: Settings,
+    material_code: str,
+    period: Period,
+    place: StatsFilter | None = None,
 ) -> Snapshot:
-    """Open listings and demands of ``material_code`` with their period quantities."""
+    """Open listings and demands of ``material_code`` with their period quantities;
+    ``place`` (its district, park and organisations) narrows the listings only."""
     material = await session.get(Material, material_code)
     if material is None:
         raise Invalid("material", f"unknown material {material_code!r}")
     district = func.coalesce(col(Site.district_code), col(Organization.district_code))
+    where = [col(Listing.material_code) == material_code, col(Listing.status) == "open"]
+    if place is not None:
+        where += place.site_conditions(col(Listing.site_id))
+        if place.org_ids is not None:
+            where.append(col(Listing.organization_id).in_(sorted(place.org_ids)))
     rows = (
         await session.exec(
             select(Listing, Site, district)
             .join(Site, col(Site.id) == col(Listing.site_id))
             .join(Organization, col(Organization.id) == col(Listing.organization_id))
-            .where(col(Listing.material_code) == material_code, col(Listing.status) == "open")
+            .where(*where)
             .order_by(col(Listing.id))
         )
     ).all()
@@ -416,8 +430,12 @@ class Actual:
     by_district: list[dict[str, Any]]
 
 
-async def actual_utilisation(session: AsyncSession, material: str, period: Period) -> Actual:
+async def actual_utilisation(
+    session: AsyncSession, material: str, period: Period, place: StatsFilter | None = None
+) -> Actual:
     f = StatsFilter(period.year, period.month, material)
+    if place is not None:
+        f = replace(f, org_ids=place.org_ids, district=place.district, park=place.park)
     return Actual(await totals(session, f), await grouped(session, f, "district"))
 
 
@@ -502,6 +520,8 @@ class AllocationQuery:
     changes: ScenarioChanges | None = None
     scenario_id: int | None = None
     scenario_name: str | None = None
+    #: the producers' place (district, park, organisations); None: the whole city
+    place: StatsFilter | None = None
 
 
 @dataclass(frozen=True)
@@ -543,12 +563,18 @@ async def run_allocation(
     """The allocation of ``q``; with a scenario, also the baseline and the difference."""
     say = progress or (lambda _: None)
     period = Period(q.year, q.month)
-    snap = await load_snapshot(session, settings, q.material, period)
-    actual = await actual_utilisation(session, q.material, period)
+    snap = await load_snapshot(session, settings, q.material, period, q.place)
+    actual = await actual_utilisation(session, q.material, period, q.place)
     say(f"loaded {len(snap.supplies)} listings and {len(snap.demands)} demands of {q.material}")
     baseline = await solve(snap, actual, settings.allocation_seconds)
     say(f"baseline: {baseline.summary.tonnes_allocated} t allocated in {baseline.seconds:.2f} s")
-    filters = {"year": q.year, "month": q.month, "material": q.material}
+    filters: dict[str, Any] = {"year": q.year, "month": q.month, "material": q.material}
+    if q.place is not None:
+        filters.update(
+            district=q.place.district,
+            park=q.place.park,
+            org_ids=None if q.place.org_ids is None else sorted(q.place.org_ids),
+        )
     if q.changes is None:
         return AllocationReport(filters, None, baseline, None, None)
     changed = await apply_changes(session, snap, q.changes)

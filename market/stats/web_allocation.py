@@ -236,13 +236,16 @@ async def allocation_panel(
     *, db: AsyncSession, settings: Settings, stats_filter: StatsFilter, **_known: Any
 ) -> dict[str, Any]:
     """The /city page's "potential vs actual" panel for its material and year (the
-    baseline allocation of open listings and demands); without both, a pointer to choose."""
-    panel: dict[str, Any] = {"report": None, "error": None, "map_svg": None}
+    baseline allocation of open listings and demands); without both, a pointer to choose.
+    The page's district, park and enterprise filters narrow the listings (their producers)
+    and the actual figures; the demands stay city-wide."""
     f = stats_filter
+    place = f.district is not None or f.park is not None or f.org_ids is not None
+    panel: dict[str, Any] = {"report": None, "error": None, "map_svg": None, "place": place}
     if f.material is not None and f.year is not None:
         try:
             report = await run_allocation(
-                db, settings, AllocationQuery(f.material, f.year, f.month)
+                db, settings, AllocationQuery(f.material, f.year, f.month, place=f)
             )
         except Problem as exc:
             panel["error"] = _problem_text(exc)

@@ -77,6 +77,33 @@ async def test_city_page_has_the_potential_panel(
     assert 'href="/city/allocation"' in bare.text.split('id="allocation-panel"', 1)[1]
 
 
+async def test_the_potential_panel_follows_the_city_filters(
+    client, actors: Actors, settings: Settings
+) -> None:
+    """Enterprise P2 (50 t at 5 CNY/t, no ledgers): its 50 t go to C2 on the same spot and
+    P1's 100 t do not count; P1 alone keeps its ledgers (actual 20 %, potential 30 %)."""
+    m = await build_market(client, actors)
+    await make_regulator(settings, "place@example.cn")
+    await web_login(client, "place@example.cn")
+
+    def panel(html: str) -> str:
+        return html.split('id="allocation-panel"', 1)[1].split("</section>", 1)[0]
+
+    r = await client.get("/city", params={"material": "fly_ash", "year": 2026, "org": m.org["p2"]})
+    assert r.status_code == 200, r.text
+    p2 = panel(r.text)
+    assert ">50<" in p2 and ">140<" not in p2 and "20.00 %" not in p2
+    assert "所选区域的开放供应" in p2
+    (drawn,) = svgs(p2)
+    assert len([p for p in drawn.iter(f"{SVG_NS}path") if p.get("class") == "flow"]) == 1
+
+    r = await client.get("/city", params={"material": "fly_ash", "year": 2026, "org": m.org["p1"]})
+    p1 = panel(r.text)
+    # P1 alone: 80 t to C1, the rest 20 t to C2 (60 t wanted, P2 no longer there) → 100 t;
+    # actual 200 of 1000 t (20 %), potential 300 of 1000 t (30 %).
+    assert ">100<" in p1 and "20.00 %" in p1 and "30.00 %" in p1
+
+
 def _catalogue_texts() -> set[str]:
     import re
 
