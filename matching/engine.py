@@ -220,9 +220,10 @@ class DemandBook:
             )
         if not self._delta or limit <= 0:
             return top
-        both = _concat(top, score_demands(supply, self.delta, None, settings), len(self.columns))
-        ids = np.concatenate([self.columns.ids, self.delta.ids])
-        return both.take(top_order(both.score, ids[both.rows], limit))
+        extra = score_demands(supply, self.delta, None, settings)
+        ids = np.concatenate([self.columns.ids[top.rows], self.delta.ids[extra.rows]])
+        both = _concat(top, extra, len(self.columns))
+        return both.take(top_order(both.score, ids, limit))
 
     def matches_for_supply(
         self, supply: Supply, settings: MatchSettings | None = None, limit: int = 20
@@ -305,9 +306,10 @@ class SupplyBook:
             )
         if not self._delta or limit <= 0:
             return top
-        both = _concat(top, score_supplies(demand, self.delta, None, settings), len(self.columns))
-        ids = np.concatenate([self.columns.ids, self.delta.ids])
-        return both.take(top_order(both.score, ids[both.rows], limit))
+        extra = score_supplies(demand, self.delta, None, settings)
+        ids = np.concatenate([self.columns.ids[top.rows], self.delta.ids[extra.rows]])
+        both = _concat(top, extra, len(self.columns))
+        return both.take(top_order(both.score, ids, limit))
 
     def matches_for_demand(
         self, demand: Demand, settings: MatchSettings | None = None, limit: int = 20

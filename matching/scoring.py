@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -342,7 +343,7 @@ class DemandColumns:
             return column[rows]
         return margin_scales(self.lo[key][rows], self.hi[key][rows])
 
-    @property
+    @cached_property
     def material_names(self) -> list[str]:
         """Material name of each code (``material_lookup`` inverted)."""
         names = [""] * len(self.material_lookup)
