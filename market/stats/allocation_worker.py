@@ -21,6 +21,7 @@ import asyncio
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 
 from market.core.errors import Problem
@@ -91,10 +92,14 @@ async def allocate_off_loop(
     if len(s) * len(d) < IN_PROCESS_BELOW:
         return plan_of(s, d, _solve(s, d, settings, caps))
     loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(pool(), _solve, s, d, settings, dict(caps))
     try:
+        future = loop.run_in_executor(pool(), _solve, s, d, settings, dict(caps))
         solved = await asyncio.wait_for(future, seconds)
     except TimeoutError:
         _kill()
         raise AllocationTooSlow(seconds) from None
+    except BrokenProcessPool:
+        # The worker died (out of memory, killed): the next request starts a new one.
+        shutdown()
+        raise Problem("the allocation worker stopped; try again", status=503) from None
     return await asyncio.to_thread(plan_of, s, d, solved)

@@ -64,3 +64,18 @@ async def test_a_solve_past_the_limit_is_a_503_naming_the_setting(
     monkeypatch.setattr(client.app.state, "settings", settings)
     again = await client.post(URL, headers=regulator, json={"material": "fly_ash", "year": 2026})
     assert again.status_code == 200, again.text
+
+
+async def test_a_worker_that_died_is_a_503_and_the_next_request_gets_a_new_one(
+    client: Any, actors: Actors, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await build_market(client, actors)
+    regulator = await make_regulator(settings, actors)
+    monkeypatch.setattr(allocation_worker, "IN_PROCESS_BELOW", 0)
+    query = {"material": "fly_ash", "year": 2026}
+    assert (await client.post(URL, headers=regulator, json=query)).status_code == 200
+    for process in allocation_worker.pool()._processes.values():
+        process.kill()
+        process.join()
+    assert_problem(await client.post(URL, headers=regulator, json=query), 503, "worker stopped")
+    assert (await client.post(URL, headers=regulator, json=query)).status_code == 200
