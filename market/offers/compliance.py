@@ -34,9 +34,14 @@ from matching.specs import Limit
 
 
 def requirement_limits(demand: Demand) -> dict[str, Limit]:
+    return limits_of_requirements(demand.requirements)
+
+
+def limits_of_requirements(requirements: dict[str, Any]) -> dict[str, Limit]:
+    """A demand's stored requirements (its ``requirements`` JSON) as the matcher's limits."""
     return {
         k: Limit(min=lo, max=hi, source="buyer's requirement")
-        for k, (lo, hi) in requirements_from_json(demand.requirements).items()
+        for k, (lo, hi) in requirements_from_json(requirements).items()
     }
 
 

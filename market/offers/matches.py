@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,7 +41,11 @@ from market.core import decimals as dec
 from market.core.errors import Forbidden, Invalid
 from market.core.settings import Settings
 from market.offers.common import DEMANDS, LISTINGS, OfferKind, readable
-from market.offers.compliance import compliance_view, requirement_limits
+from market.offers.compliance import (
+    compliance_view,
+    limits_of_requirements,
+    requirement_limits,
+)
 from market.offers.listings import spec_from_json
 from market.offers.models import Demand, Listing
 from market.offers.privacy import OfferT, approximate, demand_views, listing_views
@@ -49,7 +55,7 @@ from matching.engine import DemandBook, SupplyBook
 from matching.model import Demand as MDemand
 from matching.model import Match
 from matching.model import Supply as MSupply
-from matching.scoring import MatchSettings
+from matching.scoring import DemandColumns, MatchSettings, permit_masks_by_org
 
 MAX_LIMIT = 100
 
@@ -133,6 +139,106 @@ async def _demand_objects(
             )
         )
     return out
+
+
+def _float(v: Any) -> float:
+    return np.nan if v is None else float(v)
+
+
+async def _demand_columns(session: AsyncSession, material: str) -> DemandColumns:
+    """The open demands of ``material`` as the matcher's columns, placed as other
+    organisations see them (as :func:`_demand_objects` with ``rounded``), built from the
+    selected columns without an ORM object or a Demand per row; the Demand of a row is made
+    from its database row only when a query returns it."""
+    stmt = (
+        sa.select(
+            *(
+                col(c)
+                for c in (
+                    Demand.id,
+                    Demand.organization_id,
+                    Demand.quantity_t,
+                    Demand.max_price_cny_t,
+                    Demand.max_haul_km,
+                    Demand.requirements,
+                    Demand.grade_key,
+                    Site.lon,
+                    Site.lat,
+                    Organization.miit_listed,
+                    Organization.miit_cascade_listed,
+                )
+            )
+        )
+        .join(Site, col(Site.id) == col(Demand.site_id))
+        .join(Organization, col(Organization.id) == col(Demand.organization_id))
+        .where(col(Demand.material_code) == material, col(Demand.status) == "open")
+    )
+    rows = list((await (await session.connection()).execute(stmt)).all())
+    # The eligibility rule's own data: valid on China's date, with capacity left this year.
+    permits = await permit_use.usable_permit_kinds(session, datetime.now(UTC))
+    presets = {g.key: g.limits for g in await catalogue.matching_grades(session, material)}
+    n = len(rows)
+    ids, orgs, qty, price, haul, reqs, grades, lons, lats, miit, cascade = (
+        (tuple(c) for c in zip(*rows, strict=True)) if n else ((),) * 11
+    )
+    placed = [approximate(lon, lat) for lon, lat in zip(lons, lats, strict=True)]
+    lo: dict[str, Any] = {}
+    hi: dict[str, Any] = {}
+    for i, req in enumerate(reqs):
+        for key, b in req.items():
+            for side, bound in ((lo, b.get("min")), (hi, b.get("max"))):
+                if bound is not None:
+                    side.setdefault(key, np.full(n, np.nan))[i] = float(str(bound))
+    grade_col = np.asarray(grades, dtype=object)
+    for grade, limits in presets.items():
+        rows_of = np.flatnonzero(grade_col == grade)
+        if not rows_of.size:
+            continue
+        for key, lim in limits.items():  # the tighter bound wins (matching.compliance.combine)
+            for side, bound, tighter in ((lo, lim.min, np.fmax), (hi, lim.max, np.fmin)):
+                if bound is not None:
+                    column = side.setdefault(key, np.full(n, np.nan))
+                    column[rows_of] = tighter(column[rows_of], float(bound))
+    org_ids = np.asarray(orgs, dtype=np.int64)
+
+    def make(row: Any) -> MDemand:
+        limits = limits_of_requirements(row.requirements)
+        if row.grade_key in presets:
+            limits = combine(presets[row.grade_key], limits)
+        lon, lat = approximate(row.lon, row.lat)
+        return MDemand(
+            id=row.id,
+            org_id=row.organization_id,
+            material=material,
+            lon=lon,
+            lat=lat,
+            quantity_t=row.quantity_t,
+            max_price_cny_t=row.max_price_cny_t,
+            max_haul_km=row.max_haul_km,
+            limits=limits,
+            permits=permits.get(row.organization_id, frozenset()),
+            miit_listed=row.miit_listed,
+            miit_cascade_listed=row.miit_cascade_listed,
+        )
+
+    return DemandColumns.from_arrays(
+        ids=np.asarray(ids, dtype=np.int64),
+        org_ids=org_ids,
+        materials=(material,),
+        material_codes=np.zeros(n, dtype=np.int32),
+        lons=np.fromiter((p[0] for p in placed), dtype=np.float64, count=n),
+        lats=np.fromiter((p[1] for p in placed), dtype=np.float64, count=n),
+        quantity=np.fromiter(map(float, qty), dtype=np.float64, count=n),
+        max_price=np.fromiter(map(_float, price), dtype=np.float64, count=n),
+        max_haul=np.fromiter(map(_float, haul), dtype=np.float64, count=n),
+        lo=lo,
+        hi=hi,
+        miit=np.asarray(miit, dtype=bool),
+        cascade=np.asarray(cascade, dtype=bool),
+        permit_masks=permit_masks_by_org(org_ids, permits),
+        records=np.fromiter(rows, dtype=object, count=n),
+        make=make,
+    )
 
 
 async def _supply_objects(
@@ -249,7 +355,7 @@ class BookCache:
 
     async def _build_demands(self, session: AsyncSession, material: str) -> DemandBook:
         params = await catalogue.matching_parameters(session, material)
-        return DemandBook(await _demand_objects(session, material, rounded=True), params)
+        return DemandBook(await _demand_columns(session, material), params)
 
     async def _build_supplies(self, session: AsyncSession, material: str) -> SupplyBook:
         params = await catalogue.matching_parameters(session, material)

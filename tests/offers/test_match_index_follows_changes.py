@@ -102,3 +102,52 @@ async def test_listings_are_followed_without_a_rebuild(
     assert r.status_code in (200, 201), r.text
     assert await _ids(client, url, buyer, "listing") == [near]
     assert cache.builds == builds and cache.updates == updates + 3
+
+
+async def test_book_from_selected_columns_equals_book_from_objects(
+    client, actors: Actors, settings
+) -> None:
+    """The service's column build (no ORM object, no Demand per row) gives the matcher the
+    demands its object build gave: the same Demands, limits (grade presets combined with
+    the buyer's bounds, the tighter winning) and rankings."""
+    import numpy as np
+
+    from market.core.db import make_engine, make_sessionmaker, transaction
+    from market.offers.matches import _demand_columns, _demand_objects
+    from matching.engine import DemandBook
+    from matching.model import Supply
+    from matching.scoring import DemandColumns
+
+    terms = [
+        {"max_haul_km": "80", "max_price_cny_t": "45"},
+        {"grade": "gbt1596_f_ii_concrete", "requirements": {"loi_pct": {"max": "3.5"}}},
+        {"grade": "gbt1596_f_ii_concrete", "requirements": {"loi_pct": {"max": "9"}}},
+        {"requirements": {"residue_45um_pct": {"max": "25.5"}, "loi_pct": {"min": "0.5"}}},
+        {"max_price_cny_t": "-5"},
+    ]
+    for i, extra in enumerate(terms):
+        headers, _, site = await actors.producer(lon=112.2 + 0.05 * i, lat=31.0, kind="consumer")
+        body = {"site_id": site["id"], "material_code": "fly_ash", "quantity_t": f"{300 + i}.5"}
+        await post(client, "/api/v1/demands", headers, body | extra)
+    engine = make_engine(settings)
+    try:
+        async with transaction(make_sessionmaker(engine)) as session:
+            cols = await _demand_columns(session, "fly_ash")
+            objects = await _demand_objects(session, "fly_ash", rounded=True)
+    finally:
+        await engine.dispose()
+    assert len(cols) == len(objects) == len(terms)
+    made = sorted((cols.demand(i) for i in range(len(cols))), key=lambda d: d.id)
+    assert made == sorted(objects, key=lambda d: d.id)
+    old = DemandColumns.from_demands(made)
+    assert old.keys_by_material == cols.keys_by_material
+    by_id = np.argsort(cols.ids)
+    for key in old.lo:
+        np.testing.assert_array_equal(old.lo[key], cols.lo[key][by_id])
+        np.testing.assert_array_equal(old.hi[key], cols.hi[key][by_id])
+    lot = Supply(
+        id=1, org_id=0, material="fly_ash", lon=112.3, lat=31.0, quantity_t=Decimal(500),
+        price_cny_t=Decimal(20), values={k: Decimal(v) for k, v in FLY_ASH_II.items()},
+    )  # fmt: skip
+    found = DemandBook(cols).matches_for_supply(lot)
+    assert found == DemandBook(objects).matches_for_supply(lot) and len(found) >= 3
