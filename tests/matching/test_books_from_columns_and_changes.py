@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal as D
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ KEYS = ("residue_45um", "water_demand_ratio", "loi")
 HOLDERS = {org: frozenset({"HW31"}) for org in range(1, 60, 4)}
 
 
-def _columns_market(seed: int, n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _columns_market(seed: int, n: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Random demands as arrays (NaN: no bound), the way a database query would give them."""
     rng = np.random.default_rng(seed)
     sites = np.column_stack([rng.uniform(111.9, 113.5, 150), rng.uniform(30.4, 31.6, 150)])
@@ -48,7 +49,7 @@ def _columns_market(seed: int, n: int) -> tuple[dict[str, np.ndarray], dict[str,
     return cols, his
 
 
-def _objects(cols: dict[str, np.ndarray], his: dict[str, np.ndarray]) -> list[Demand]:
+def _objects(cols: dict[str, Any], his: dict[str, np.ndarray]) -> list[Demand]:
     """The same demands as the objects the old constructor takes."""
     out = []
     for i in range(cols["ids"].size):
@@ -72,7 +73,7 @@ def _objects(cols: dict[str, np.ndarray], his: dict[str, np.ndarray]) -> list[De
     return out
 
 
-def _from_arrays(cols: dict[str, np.ndarray], his: dict[str, np.ndarray]) -> DemandColumns:
+def _from_arrays(cols: dict[str, Any], his: dict[str, np.ndarray]) -> DemandColumns:
     return DemandColumns.from_arrays(
         materials=MATERIALS,
         hi=his,

@@ -118,7 +118,7 @@ async def test_book_from_selected_columns_equals_book_from_objects(
     from matching.model import Supply
     from matching.scoring import DemandColumns
 
-    terms = [
+    terms: list[dict[str, Any]] = [
         {"max_haul_km": "80", "max_price_cny_t": "45"},
         {"grade": "gbt1596_f_ii_concrete", "requirements": {"loi_pct": {"max": "3.5"}}},
         {"grade": "gbt1596_f_ii_concrete", "requirements": {"loi_pct": {"max": "9"}}},
