@@ -10,6 +10,10 @@ are built here. Like :mod:`market.ledger.worker`, a worker past the time limit
 (``allocation_seconds``) is killed, and the request is a 503 naming that setting; the app's
 lifespan calls :func:`shutdown`.
 
+One worker: two large allocations at once run one after the other, and the limit counts
+the wait too (a limit that kills the worker also fails the request it was running, with a
+503 "worker stopped"; the next request starts a new worker).
+
 Small instances stay in the server's process: below :data:`IN_PROCESS_BELOW` possible pairs
 (listings × demands, an upper bound of the feasible pairs) pairs and solve take a few
 milliseconds, less than the hop to another process and back.

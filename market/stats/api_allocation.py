@@ -8,6 +8,7 @@ come beside it. Nothing is written by a run; scenarios are stored only by
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from litestar import delete, get, post
@@ -25,6 +26,16 @@ from market.stats.allocation_schemas import AllocationIn, AllocationOut, Scenari
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=200)]
 _REGULATORS = problems(403)
+#: The solve runs in a worker process with a time limit (market.stats.allocation_worker).
+_TOO_SLOW = {
+    503: replace(
+        problems(503)[503],
+        description=(
+            "The database is unavailable or busy, or the allocation took longer than "
+            "MARKET_ALLOCATION_SECONDS (the detail says which); retry shortly"
+        ),
+    )
+}
 
 
 @post(
@@ -40,7 +51,7 @@ _REGULATORS = problems(403)
     ),
     status_code=200,
     guards=[regulators],
-    responses={**_REGULATORS, **problems(404, 503)},
+    responses={**_REGULATORS, **problems(404), **_TOO_SLOW},
 )
 async def allocation(
     data: JSONBody[AllocationIn], user: CurrentUser, db: Db, settings: AppSettings
