@@ -8,16 +8,17 @@ generation to divide by), so its tonnes are counted here for a regulator to chas
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.core import decimals as dec
 from market.core.settings import Settings
 from market.ledger.service import dialect_name, month_label
-from market.stats.facts import Facts, L, S, kg, tonnes_from_kg
+from market.stats.facts import Facts, Found, L, tonnes_from_kg
 from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
 
@@ -25,63 +26,85 @@ from market.trading.receipts import execute_core
 CHECK_LIMIT = 100
 
 
-async def checks(session: AsyncSession, f: StatsFilter, settings: Settings) -> dict[str, Any]:
-    """Ledgers that no longer add up, and receipts with no ledger at their origin."""
-    facts = Facts(dialect_name(session), f.year)
-    where = [*facts.conditions(f), facts.unbalanced(settings)]
-    count = (
-        await execute_core(session, sa.select(func.count()).select_from(facts.source).where(*where))
-    ).scalar_one()
-    listed = (
-        await execute_core(
-            session,
-            sa.select(
-                L.c.id,
-                L.c.organization_id,
-                L.c.site_id,
-                L.c.material_code,
-                L.c.year,
-                L.c.month,
-                facts.difference().label("difference"),
-                facts.recv.label("received"),
-            )
-            .select_from(facts.source)
-            .where(*where)
-            .order_by(L.c.year, L.c.month, L.c.site_id, L.c.material_code)
-            .limit(CHECK_LIMIT),
+def _months(first: int, last: int) -> list[tuple[int, int]]:
+    """Every (year, month) from ``first`` to ``last`` (year × 100 + month), in order."""
+    out: list[tuple[int, int]] = []
+    year, month = divmod(first, 100)
+    while year * 100 + month <= last:
+        out.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+async def _flagged(
+    session: AsyncSession,
+    f: StatsFilter,
+    settings: Settings,
+    limit: int,
+    month: tuple[int, int] | None = None,
+) -> list[Any]:
+    """The first ``limit`` ledgers that no longer balance, in (month, site, material) order;
+    with ``month`` only that month's, reading only that month's receipts."""
+    if month is not None:
+        f = replace(f, year=month[0], month=month[1])
+    facts = Facts(dialect_name(session), f.year, month=f.month, places=False)
+    stmt = (
+        sa.select(
+            L.c.id,
+            L.c.organization_id,
+            L.c.site_id,
+            L.c.material_code,
+            L.c.year,
+            L.c.month,
+            facts.difference().label("difference"),
+            facts.recv.label("received"),
         )
-    ).all()
-    r = facts.received
-    orphan_where: list[ColumnElement[bool]] = [L.c.id.is_(None)]
-    if f.year is not None:
-        orphan_where.append(r.c.year == f.year)
-    if f.month is not None:
-        orphan_where.append(r.c.month == f.month)
-    if f.material is not None:
-        orphan_where.append(r.c.material_code == f.material)
-    if f.org_ids is not None:
-        orphan_where.append(S.c.organization_id.in_(sorted(f.org_ids)))
-    orphan_where += f.site_conditions(r.c.origin_site_id)
-    orphan = (
+        .select_from(facts.source)
+        .where(*facts.conditions(f), facts.unbalanced(settings))
+        .order_by(L.c.year, L.c.month, L.c.site_id, L.c.material_code)
+        .limit(limit)
+    )
+    return list((await execute_core(session, stmt)).all())
+
+
+async def found(session: AsyncSession, f: StatsFilter, settings: Settings) -> Found:
+    """The counts of :class:`Found` by their own queries (the report has them from its
+    grouped query, :func:`market.stats.grouping.grouped_with_totals`)."""
+    facts = Facts(dialect_name(session), f.year, month=f.month, places=False)
+    flagged = facts.unbalanced(settings)
+    month = L.c.year * 100 + L.c.month
+    count, first, last = (
         await execute_core(
             session,
-            sa.select(func.count(), func.coalesce(func.sum(kg(r.c.received_t)), 0))
-            .select_from(
-                r.join(S, S.c.id == r.c.origin_site_id).outerjoin(
-                    L,
-                    sa.and_(
-                        L.c.site_id == r.c.origin_site_id,
-                        L.c.material_code == r.c.material_code,
-                        L.c.year == r.c.year,
-                        L.c.month == r.c.month,
-                    ),
-                )
-            )
-            .where(*orphan_where),
+            sa.select(func.count(), func.min(month), func.max(month))
+            .select_from(facts.source)
+            .where(*facts.conditions(f), flagged),
         )
     ).one()
+    months, kilograms = (await execute_core(session, facts.orphans(f))).one()
+    return Found(int(count), first, last, int(months), int(kilograms))
+
+
+async def checks(
+    session: AsyncSession, f: StatsFilter, settings: Settings, counted: Found | None = None
+) -> dict[str, Any]:
+    """Ledgers that no longer add up, and receipts with no ledger at their origin.
+
+    ``counted``: what the caller's query already counted (else counted here). The listed
+    ledgers are then looked for month by month from the first month with one, each query
+    reading that month's receipts only, until ``CHECK_LIMIT`` are found.
+    """
+    if counted is None:
+        counted = await found(session, f, settings)
+    listed: list[Any] = []
+    if counted.unbalanced and counted.first_flagged is not None:
+        assert counted.last_flagged is not None
+        for month in _months(counted.first_flagged, counted.last_flagged):
+            listed += await _flagged(session, f, settings, CHECK_LIMIT - len(listed), month)
+            if len(listed) >= CHECK_LIMIT:
+                break
     return {
-        "unbalanced_count": int(count),
+        "unbalanced_count": counted.unbalanced,
         "unbalanced": [
             {
                 "ledger_id": row.id,
@@ -94,8 +117,8 @@ async def checks(session: AsyncSession, f: StatsFilter, settings: Settings) -> d
             }
             for row in listed
         ],
-        "receipts_without_ledger_months": int(orphan[0]),
-        "receipts_without_ledger_t": dec.t(tonnes_from_kg(orphan[1])),
+        "receipts_without_ledger_months": counted.orphan_months,
+        "receipts_without_ledger_t": dec.t(tonnes_from_kg(counted.orphan_kg)),
         "tolerance": {
             "absolute_t": dec.t(settings.ledger_balance_tolerance_t),
             "receipt_pct": settings.receipt_tolerance_pct,

@@ -21,8 +21,10 @@ from market.accounts.models import Organization
 from market.catalogue.models import Material
 from market.core import decimals as dec
 from market.core.errors import Invalid
+from market.core.settings import Settings
+from market.ledger.models import LEDGER_TONNES
 from market.ledger.service import dialect_name, month_label
-from market.stats.facts import Facts, L, S, figures, kg, tonnes_from_kg
+from market.stats.facts import Facts, Found, L, S, figures, kg, tonnes_from_kg
 from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
 
@@ -59,19 +61,58 @@ def _key_columns(facts: Facts, group_by: str) -> list[ColumnElement[Any]]:
     }[group_by]
 
 
-async def grouped(session: AsyncSession, f: StatsFilter, group_by: str) -> list[dict[str, Any]]:
-    """Figures per group, ordered by key; park None is "not in a park"."""
+async def _rows(
+    session: AsyncSession, f: StatsFilter, group_by: str, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """Summed kilograms per group, in one query.
+
+    With ``settings`` (the report) each group also counts its ledgers that no longer
+    balance (``unbalanced``) and the first and last month (``year × 100 + month``) with one,
+    and one more row (``orphan`` 1) gives the receipt months with no ledger at their origin
+    (``ledgers``: how many, ``exchange_received_t``: their kilograms): the receipts are
+    summed once, as a materialised common table expression, for both.
+    """
     if group_by not in GROUP_BY:
         raise Invalid("group_by", f"must be one of {', '.join(GROUP_BY)}")
-    facts = Facts(dialect_name(session), f.year)
+    places = group_by in ("district", "park")
+    report = settings is not None
+    facts = Facts(dialect_name(session), f.year, month=f.month, places=places, shared=report)
     keys = _key_columns(facts, group_by)
-    stmt = (
-        sa.select(*keys, *facts.sums())
-        .select_from(facts.source)
-        .where(*facts.conditions(f))
-        .group_by(*keys)
+    cols = [*keys, *facts.sums()]
+    if settings is not None:
+        flagged = facts.unbalanced(settings)
+        month = L.c.year * 100 + L.c.month
+        cols += [
+            func.coalesce(func.sum(sa.case((flagged, 1), else_=0)), 0).label("unbalanced"),
+            func.min(sa.case((flagged, month))).label("first_flagged"),
+            func.max(sa.case((flagged, month))).label("last_flagged"),
+            sa.literal_column("0").label("orphan"),
+        ]
+    stmt: sa.Select[Any] | sa.CompoundSelect = (
+        sa.select(*cols).select_from(facts.source).where(*facts.conditions(f)).group_by(*keys)
     )
-    rows = [dict(r._mapping) for r in (await execute_core(session, stmt)).all()]
+    if settings is not None:
+        o = facts.orphans(f).subquery("orphans")
+        zero: ColumnElement[int] = sa.literal_column("0")
+        stmt = sa.union_all(
+            stmt,
+            sa.select(
+                *(sa.null() for _ in keys),
+                *(zero for _ in LEDGER_TONNES),
+                o.c.received,
+                o.c.months,
+                zero,
+                sa.null(),
+                sa.null(),
+                sa.literal_column("1"),
+            ).select_from(o),
+        )
+    return [dict(r._mapping) for r in (await execute_core(session, stmt)).all()]
+
+
+async def _groups(
+    session: AsyncSession, group_by: str, *, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     labels = await _labels(session, group_by, {r["k1"] for r in rows})
     out: list[dict[str, Any]] = []
     for r in rows:
@@ -88,15 +129,46 @@ async def grouped(session: AsyncSession, f: StatsFilter, group_by: str) -> list[
     return out
 
 
+def _summed(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The groups' kilograms added up: the totals, exactly (integer sums of the same rows)."""
+    names = (*LEDGER_TONNES, "exchange_received_t", "ledgers", "unbalanced")
+    return {name: sum(int(r.get(name) or 0) for r in rows) for name in names}
+
+
+async def grouped(session: AsyncSession, f: StatsFilter, group_by: str) -> list[dict[str, Any]]:
+    """Figures per group, ordered by key; park None is "not in a park"."""
+    return await _groups(session, group_by, rows=await _rows(session, f, group_by))
+
+
+async def grouped_with_totals(
+    session: AsyncSession, f: StatsFilter, group_by: str, settings: Settings
+) -> tuple[list[dict[str, Any]], dict[str, Any], Found]:
+    """The groups, their totals and what the checks count, from one query (what
+    :func:`grouped`, :func:`totals` and :func:`market.stats.checks.checks` query apart)."""
+    rows = await _rows(session, f, group_by, settings)
+    groups = [r for r in rows if not r["orphan"]]
+    summed = _summed(groups)
+    flagged = [r for r in groups if r["unbalanced"]]
+    orphans = next(r for r in rows if r["orphan"])
+    found = Found(
+        unbalanced=summed["unbalanced"],
+        first_flagged=min((int(r["first_flagged"]) for r in flagged), default=None),
+        last_flagged=max((int(r["last_flagged"]) for r in flagged), default=None),
+        orphan_months=int(orphans["ledgers"]),
+        orphan_kg=int(orphans["exchange_received_t"]),
+    )
+    return await _groups(session, group_by, rows=groups), figures(summed), found
+
+
 async def totals(session: AsyncSession, f: StatsFilter) -> dict[str, Any]:
-    facts = Facts(dialect_name(session), f.year)
+    facts = Facts(dialect_name(session), f.year, places=False)
     stmt = sa.select(*facts.sums()).select_from(facts.source).where(*facts.conditions(f))
     return figures((await execute_core(session, stmt)).one()._mapping)
 
 
 async def stockpile_trend(session: AsyncSession, f: StatsFilter) -> list[dict[str, Any]]:
     """Month by month: stored, drawn from stockpiles, net change and the running change."""
-    facts = Facts(dialect_name(session), f.year)
+    facts = Facts(dialect_name(session), f.year, places=False)
     stmt = (
         sa.select(
             L.c.year,

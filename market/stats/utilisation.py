@@ -38,7 +38,13 @@ from market.ledger.rules import check_filter
 from market.stats.checks import checks
 from market.stats.facts import FORMULA
 from market.stats.filters import StatsFilter, viewer_filter, viewer_scope
-from market.stats.grouping import GROUP_BY, grouped, stockpile_trend, totals
+from market.stats.grouping import (
+    GROUP_BY,
+    grouped,
+    grouped_with_totals,
+    stockpile_trend,
+    totals,
+)
 
 #: What pages, tests and benches import from here; the parts live in filters, facts,
 #: grouping and checks.
@@ -64,16 +70,16 @@ async def utilisation(
     """
     if group_by not in GROUP_BY:
         raise Invalid("group_by", f"must be one of {', '.join(GROUP_BY)}")
-    city_totals = await totals(session, f.city)
+    groups, mine, counted = await grouped_with_totals(session, f, group_by, settings)
     return {
         "scope": f.scope,
         "organization_ids": None if f.org_ids is None else sorted(f.org_ids),
         "filters": f.period(),
         "group_by": group_by,
         "formula": FORMULA,
-        "groups": await grouped(session, f, group_by),
-        "totals": city_totals if f.org_ids is None else await totals(session, f),
-        "city": city_totals,
+        "groups": groups,
+        "totals": mine,
+        "city": mine if f.org_ids is None else await totals(session, f.city),
         "stockpile_trend": await stockpile_trend(session, f),
-        "checks": await checks(session, f, settings),
+        "checks": await checks(session, f, settings, counted),
     }
