@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # which paused the event loop 0.4-0.7 s at a time while a large ledger file was
             # parsed (bench/bench_ledger_import.py).
             gc.freeze()
+            ledger_worker.warm()
             async with Scheduler(app.state.sessionmaker, background):
                 yield
         finally:

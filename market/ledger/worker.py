@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from typing import Any
 
@@ -84,6 +85,20 @@ def pool() -> ProcessPoolExecutor:
     return _pool
 
 
+def _ready() -> bool:
+    """Run in the worker: import the parser, so the first large import finds it loaded."""
+    import market.ledger.importer  # noqa: F401
+
+    return True
+
+
+def warm() -> None:
+    """Start the worker process in the background (the app's start-up does not wait): a
+    spawned interpreter importing the app takes about a second, which the first large import
+    would otherwise spend before reading a row."""
+    pool().submit(_ready)
+
+
 def shutdown() -> None:
     global _pool
     if _pool is not None:
@@ -102,14 +117,18 @@ def _kill() -> None:
 async def parse_in_process(content: bytes, limits: Limits) -> list[Any]:
     """As :func:`market.ledger.importer.parse_file`, in the worker process."""
     loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(pool(), _compact, content, limits)
     try:
+        future = loop.run_in_executor(pool(), _compact, content, limits)
         kind, payload = await asyncio.wait_for(future, limits.seconds + 5)
     except TimeoutError:
         _kill()
         raise FileTooLarge(
             f"the file took more than {limits.seconds:g} s to read", "ledger_import_seconds"
         ) from None
+    except BrokenProcessPool:
+        # The worker died (out of memory, killed): say so, and the next import starts anew.
+        shutdown()
+        raise Problem("the ledger import worker stopped; try again", status=503) from None
     if kind == "problem":
         raise _rebuild(*payload)
     return await asyncio.to_thread(_expand, payload)

@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from market.core.errors import Problem
 from market.ledger import worker
 from market.ledger.importer import parse_file
 from market.ledger.reading import FileTooLarge, Limits
@@ -72,3 +73,15 @@ async def test_only_large_files_go_to_the_worker(client, actors) -> None:
     assert r.status_code == 201, r.text[:300]
     assert r.json()["created"] == len(rows)
     assert worker._pool is not None
+
+
+async def test_a_dead_worker_is_a_503_and_the_next_parse_starts_a_new_one() -> None:
+    row = zh_csv("1,磷石膏,2025-01,1,1,,,,,,,").encode()
+    await worker.parse_in_process(row, Limits.defaults())
+    for process in list(worker.pool()._processes.values()):
+        process.kill()  # as the kernel's OOM killer would
+        process.join()
+    with pytest.raises(Problem) as caught:
+        await worker.parse_in_process(row, Limits.defaults())
+    assert caught.value.status == 503 and "worker stopped" in caught.value.detail
+    assert len(await worker.parse_in_process(row, Limits.defaults())) == 1
