@@ -145,6 +145,14 @@ def _float(v: Any) -> float:
     return np.nan if v is None else float(v)
 
 
+def _column(columns: dict[str, Any], key: str, n: int) -> Any:
+    """``columns[key]``, first made as ``n`` NaNs (no bound)."""
+    column = columns.get(key)
+    if column is None:
+        column = columns[key] = np.full(n, np.nan)
+    return column
+
+
 async def _demand_columns(session: AsyncSession, material: str) -> DemandColumns:
     """The open demands of ``material`` as the matcher's columns, placed as other
     organisations see them (as :func:`_demand_objects` with ``rounded``), built from the
@@ -188,7 +196,7 @@ async def _demand_columns(session: AsyncSession, material: str) -> DemandColumns
         for key, b in req.items():
             for side, bound in ((lo, b.get("min")), (hi, b.get("max"))):
                 if bound is not None:
-                    side.setdefault(key, np.full(n, np.nan))[i] = float(str(bound))
+                    _column(side, key, n)[i] = float(str(bound))
     grade_col = np.asarray(grades, dtype=object)
     for grade, limits in presets.items():
         rows_of = np.flatnonzero(grade_col == grade)
@@ -197,7 +205,7 @@ async def _demand_columns(session: AsyncSession, material: str) -> DemandColumns
         for key, lim in limits.items():  # the tighter bound wins (matching.compliance.combine)
             for side, bound, tighter in ((lo, lim.min, np.fmax), (hi, lim.max, np.fmin)):
                 if bound is not None:
-                    column = side.setdefault(key, np.full(n, np.nan))
+                    column = _column(side, key, n)
                     column[rows_of] = tighter(column[rows_of], float(bound))
     org_ids = np.asarray(orgs, dtype=np.int64)
 
