@@ -169,22 +169,24 @@ class Facts:
         shared: bool = False,
     ) -> None:
         # Limiting receipts to the filter's year keeps other years out of the aggregate.
-        self.received = received_tonnes(
-            dialect, year, month if year is not None else None, shared=shared
-        )
+        self.year = year
+        self.month = month if year is not None else None
+        self.received = received_tonnes(dialect, self.year, self.month, shared=shared)
         r = self.received
         self.recv = func.coalesce(kg(r.c.received_t), 0)
         self.district = func.coalesce(S.c.district_code, ORG.c.district_code)
         ledgers: FromClause = L
         if places:
             ledgers = L.join(S, S.c.id == L.c.site_id).join(ORG, ORG.c.id == L.c.organization_id)
+        # The receipts of a bounded year (month) are all of it: the ledger's own year (month)
+        # is compared with it, not the receipts', so PostgreSQL estimates the receipts right.
         self.source = ledgers.outerjoin(
             r,
             sa.and_(
                 r.c.origin_site_id == L.c.site_id,
                 r.c.material_code == L.c.material_code,
-                r.c.year == L.c.year,
-                r.c.month == L.c.month,
+                r.c.year == L.c.year if self.year is None else L.c.year == self.year,
+                r.c.month == L.c.month if self.month is None else L.c.month == self.month,
             ),
         )
 
@@ -193,9 +195,9 @@ class Facts:
         and kilograms (they are in no rate: there is no generation to divide by)."""
         r = self.received
         where: list[ColumnElement[bool]] = [L.c.id.is_(None)]
-        if f.year is not None:
+        if f.year is not None and f.year != self.year:
             where.append(r.c.year == f.year)
-        if f.month is not None:
+        if f.month is not None and (f.year, f.month) != (self.year, self.month):
             where.append(r.c.month == f.month)
         if f.material is not None:
             where.append(r.c.material_code == f.material)

@@ -75,38 +75,61 @@ async def _rows(
     if group_by not in GROUP_BY:
         raise Invalid("group_by", f"must be one of {', '.join(GROUP_BY)}")
     places = group_by in ("district", "park")
-    report = settings is not None
-    facts = Facts(dialect_name(session), f.year, month=f.month, places=places, shared=report)
+    shared = settings is not None
+    facts = Facts(dialect_name(session), f.year, month=f.month, places=places, shared=shared)
     keys = _key_columns(facts, group_by)
-    cols = [*keys, *facts.sums()]
-    if settings is not None:
-        flagged = facts.unbalanced(settings)
-        month = L.c.year * 100 + L.c.month
-        cols += [
-            func.coalesce(func.sum(sa.case((flagged, 1), else_=0)), 0).label("unbalanced"),
-            func.min(sa.case((flagged, month))).label("first_flagged"),
-            func.max(sa.case((flagged, month))).label("last_flagged"),
-            sa.literal_column("0").label("orphan"),
-        ]
-    stmt: sa.Select[Any] | sa.CompoundSelect = (
-        sa.select(*cols).select_from(facts.source).where(*facts.conditions(f)).group_by(*keys)
-    )
-    if settings is not None:
-        o = facts.orphans(f).subquery("orphans")
-        zero: ColumnElement[int] = sa.literal_column("0")
-        stmt = sa.union_all(
-            stmt,
-            sa.select(
-                *(sa.null() for _ in keys),
-                *(zero for _ in LEDGER_TONNES),
-                o.c.received,
-                o.c.months,
-                zero,
-                sa.null(),
-                sa.null(),
-                sa.literal_column("1"),
-            ).select_from(o),
+    stmt: sa.Select[Any] | sa.CompoundSelect
+    if settings is None:
+        stmt = sa.select(*keys, *facts.sums()).select_from(facts.source)
+        stmt = stmt.where(*facts.conditions(f)).group_by(*keys)
+        return [dict(r._mapping) for r in (await execute_core(session, stmt)).all()]
+    # One row per ledger with its month if it no longer balances, then the sums: OFFSET 0
+    # keeps the subquery apart, so each ledger's balance is worked out once, not per use.
+    month = L.c.year * 100 + L.c.month
+    per_ledger = (
+        sa.select(
+            *keys,
+            *(kg(L.c[name]).label(name) for name in LEDGER_TONNES),
+            facts.recv.label("received"),
+            L.c.id.label("ledger_id"),
+            sa.case((facts.unbalanced(settings), month)).label("flagged"),
         )
+        .select_from(facts.source)
+        .where(*facts.conditions(f))
+        .offset(0)
+        .subquery("facts")
+    )
+    p = per_ledger.c
+    group_keys = [p[k.name] for k in keys]
+    stmt = (
+        sa.select(
+            *group_keys,
+            *(func.coalesce(func.sum(p[name]), 0).label(name) for name in LEDGER_TONNES),
+            func.coalesce(func.sum(p.received), 0).label("exchange_received_t"),
+            func.count(p.ledger_id).label("ledgers"),
+            func.count(p.flagged).label("unbalanced"),
+            func.min(p.flagged).label("first_flagged"),
+            func.max(p.flagged).label("last_flagged"),
+            sa.literal_column("0").label("orphan"),
+        )
+        .select_from(per_ledger)
+        .group_by(*group_keys)
+    )
+    o = facts.orphans(f).subquery("orphans")
+    zero: ColumnElement[int] = sa.literal_column("0")
+    stmt = sa.union_all(
+        stmt,
+        sa.select(
+            *(sa.null() for _ in keys),
+            *(zero for _ in LEDGER_TONNES),
+            o.c.received,
+            o.c.months,
+            zero,
+            sa.null(),
+            sa.null(),
+            sa.literal_column("1"),
+        ).select_from(o),
+    )
     return [dict(r._mapping) for r in (await execute_core(session, stmt)).all()]
 
 
