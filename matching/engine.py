@@ -188,6 +188,16 @@ class DemandBook:
             self._delta[d.id] = d
         self.delta = DemandColumns.from_demands(list(self._delta.values()))
 
+    def compacted(self) -> DemandBook:
+        """A book of the same demands with the changes merged into its columns and trees
+        (no row made into a Demand): what a cache swaps in once :attr:`pending` is large."""
+        alive = np.flatnonzero(~self._changes.dead) if self._changes.dead is not None else None
+        rows = np.arange(len(self.columns), dtype=np.intp) if alive is None else alive
+        delta = np.arange(len(self.delta), dtype=np.intp)
+        return DemandBook(
+            DemandColumns.join([(self.columns, rows), (self.delta, delta)]), self.parameters
+        )
+
     def demand(self, row: int) -> Demand:
         """The Demand of a row of a :class:`Scored` this book returned."""
         n = len(self.columns)
@@ -280,6 +290,12 @@ class SupplyBook:
         for s in upserts:
             self._delta[s.id] = s
         self.delta = SupplyColumns.from_supplies(list(self._delta.values()))
+
+    def compacted(self) -> SupplyBook:
+        """A book of the same listings with the changes merged into its columns and trees."""
+        dead = self._changes.dead
+        kept = [s for i, s in enumerate(self.columns.supplies) if dead is None or not dead[i]]
+        return SupplyBook([*kept, *self._delta.values()], self.parameters)
 
     def supply(self, row: int) -> Supply:
         """The Supply of a row of a :class:`Scored` this book returned."""

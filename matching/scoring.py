@@ -107,6 +107,24 @@ def _decimal(x: float) -> Decimal:
     return Decimal(repr(float(x)))
 
 
+@dataclass(frozen=True)
+class _OrDemand:
+    """``make`` of joined records: a Demand as it is, any other record through ``make``."""
+
+    make: Callable[[Any], Demand]
+
+    def __call__(self, record: Any) -> Demand:
+        return record if isinstance(record, Demand) else self.make(record)
+
+
+def _made(record: Any) -> Demand:
+    """A joined record: a Demand, or (the part's ``make``, the part's record)."""
+    if isinstance(record, Demand):
+        return record
+    make, own = record
+    return make(own)
+
+
 def margin_scales(lo: F64, hi: F64) -> F64:
     """:func:`matching.compliance.margin_scale` over columns (NaN = no bound; NaN where
     neither is set)."""
@@ -379,6 +397,71 @@ class DemandColumns:
             permits=frozenset(k for k, mask in self.permit_masks.items() if mask[row]),
             miit_listed=bool(self.miit[row]),
             miit_cascade_listed=bool(self.cascade[row]) if self.cascade.size else False,
+        )
+
+    @classmethod
+    def join(cls, parts: Sequence[tuple[DemandColumns, Rows]]) -> DemandColumns:
+        """The ``rows`` of each part, in order, as one set of columns (no row made into a
+        Demand: the parts' records and ``make`` are kept)."""
+        names: list[str] = []
+        for cols, _ in parts:
+            names += [m for m in cols.material_names if m not in names]
+        lookup = {m: i for i, m in enumerate(names)}
+        keys = sorted({k for cols, _ in parts for k in (*cols.lo, *cols.hi)})
+        kinds = sorted({k for cols, _ in parts for k in cols.permit_masks})
+
+        def cat(get: Callable[[DemandColumns, Rows], Any]) -> Any:
+            return np.concatenate([np.asarray(get(c, r)) for c, r in parts])
+
+        def fill(c: DemandColumns, r: Rows, column: Any, default: Any) -> Any:
+            return np.full(r.size, default) if column is None else column[r]
+
+        def keyed(name: str, key: str, default: Any) -> Any:
+            return np.concatenate(
+                [fill(c, r, getattr(c, name).get(key), default) for c, r in parts]
+            )
+
+        remap = [np.asarray([lookup[m] for m in c.material_names], np.int32) for c, _ in parts]
+        owns: list[Objects] = []
+        makes: list[Callable[[Any], Demand] | None] = []
+        for c, r in parts:
+            if c.records is None:  # row numbers, made from the part's own columns when asked
+                owns.append(r.astype(object))
+                makes.append(c.demand)
+            else:
+                owns.append(c.records[r])
+                makes.append(c.make)
+        distinct = {id(m): m for m in makes if m is not None}
+        make: Callable[[Any], Demand] | None
+        if len(distinct) <= 1:  # the usual case: one part's records and Demands
+            records = np.concatenate(owns) if owns else np.empty(0, dtype=object)
+            (only,) = distinct.values() if distinct else (None,)
+            make = only if only is None or isinstance(only, _OrDemand) else _OrDemand(only)
+        else:
+            pairs = [
+                own if m is None else np.fromiter(((m, x) for x in own), object, own.size)
+                for own, m in zip(owns, makes, strict=True)
+            ]
+            records, make = np.concatenate(pairs), _made
+        return cls.from_arrays(
+            ids=cat(lambda c, r: c.ids[r]),
+            org_ids=cat(lambda c, r: c.org_ids[r]),
+            materials=names,
+            material_codes=np.concatenate(
+                [m[c.material_codes[r]] for m, (c, r) in zip(remap, parts, strict=True)]
+            ),
+            lons=cat(lambda c, r: c.lons[r]),
+            lats=cat(lambda c, r: c.lats[r]),
+            quantity=cat(lambda c, r: c.quantity[r]),
+            max_price=cat(lambda c, r: c.max_price[r]),
+            max_haul=cat(lambda c, r: c.max_haul[r]),
+            lo={k: keyed("lo", k, np.nan) for k in keys},
+            hi={k: keyed("hi", k, np.nan) for k in keys},
+            miit=cat(lambda c, r: c.miit[r]),
+            cascade=cat(lambda c, r: fill(c, r, c.cascade if c.cascade.size else None, False)),
+            permit_masks={k: keyed("permit_masks", k, False) for k in kinds},
+            records=records,
+            make=make,
         )
 
     @property

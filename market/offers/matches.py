@@ -8,9 +8,10 @@ taken); when it says the rows changed, the cache fetches only the rows changed s
 latest ``updated_at`` its book has seen and applies them to the book (new and changed rows
 added or replaced, rows no longer open removed: :meth:`matching.engine.DemandBook.apply`),
 so a change is matched on every worker at its next request without rebuilding the index.
-The book is rebuilt whole after ``ttl`` seconds (the MIIT flag carries no timestamp), when
-rows disappeared (the count fell), or when the changes applied pass ``rebuild_fraction`` of
-its rows. For a hazardous or battery material the version also covers permits recorded and
+Once the changes applied pass ``rebuild_fraction`` of its rows they are merged into new
+trees in memory (:meth:`matching.engine.DemandBook.compacted`). The book is rebuilt from the
+database after ``ttl`` seconds (the MIIT flag carries no timestamp) or when rows disappeared
+(the count fell). For a hazardous or battery material the version also covers permits recorded and
 deals made (:func:`market.accounts.permit_use.version`), and a change there rebuilds the
 book, since those decide who may take the lot: the demands' permit kinds are the
 eligibility rule's own data (valid on China's date, capacity left this year), so the
@@ -278,22 +279,22 @@ class _Entry:
     book: Any
 
 
-#: Fewest changes a book takes before ``rebuild_fraction`` may rebuild it.
-_MIN_PENDING = 256
-
-
 @dataclass
 class BookCache:
     """Spatial indexes of open demands / listings per material, reused across requests and
     kept current by applying the rows changed since the book last looked."""
 
     ttl: float = 30.0
-    #: Rebuild a book once the changes applied to it exceed this share of its rows.
+    #: Merge the changes into a book's trees once they exceed this share of its rows.
     rebuild_fraction: float = 0.05
+    #: … and this many changes.
+    rebuild_min: int = 256
     _entries: dict[tuple[str, str], _Entry] = field(default_factory=dict)
-    #: Whole books built, and change sets applied to a book instead.
+    #: Whole books built from the database, change sets applied to a book instead, and
+    #: books whose changes were merged into their trees.
     builds: int = 0
     updates: int = 0
+    compactions: int = 0
 
     async def demand_book(self, session: AsyncSession, material: str) -> DemandBook:
         version = (
@@ -355,8 +356,11 @@ class BookCache:
                 entry.version = version
                 self.updates += 1
                 book = entry.book
-                if book.pending <= max(_MIN_PENDING, self.rebuild_fraction * len(book)):
-                    return book
+                if book.pending > max(self.rebuild_min, self.rebuild_fraction * len(book)):
+                    # Merge the changes into new columns and trees, in memory.
+                    entry.book = book.compacted()
+                    self.compactions += 1
+                return entry.book
         entry = _Entry(version, gated, now, await build())
         self._entries[key] = entry
         self.builds += 1

@@ -137,6 +137,26 @@ def test_a_book_that_takes_changes_ranks_as_one_built_afresh() -> None:
     assert seen and not seen & gone
     by_id = {m.demand_id: m for s in supplies for m in book.matches_for_supply(s, limit=10_000)}
     assert any(d.id in by_id for d in changed)
+    # Merged into new columns and trees, the changes rank as they did beside them.
+    merged = book.compacted()
+    assert merged.pending == 0 and len(merged) == len(fresh)
+    for s in supplies:
+        assert merged.matches_for_supply(s, limit=20) == fresh.matches_for_supply(s, limit=20)
+
+
+def test_a_book_from_arrays_merges_its_changes() -> None:
+    cols, his = _columns_market(8, 3000)
+    _, supplies = _random_market(1, 10, 60)
+    objects = _objects(cols, his)
+    book = DemandBook(_from_arrays(cols, his))
+    changed = [replace(d, quantity_t=D(5), max_price_cny_t=None) for d in objects[:300]]
+    book.apply(changed, [d.id for d in objects[300:400]])
+    merged = book.compacted().compacted()  # records made of records are still made right
+    fresh = DemandBook(changed + objects[400:])
+    for s in supplies:
+        want = fresh.matches_for_supply(s, limit=50)
+        assert book.matches_for_supply(s, limit=50) == want
+        assert merged.matches_for_supply(s, limit=50) == want
 
 
 def test_a_supply_book_that_takes_changes_ranks_as_one_built_afresh() -> None:
@@ -154,3 +174,7 @@ def test_a_supply_book_that_takes_changes_ranks_as_one_built_afresh() -> None:
             assert got == fresh.matches_for_demand(d, MatchSettings(), limit)
     found = [m for d in demands for m in book.matches_for_demand(d, limit=10_000)]
     assert found and not {m.supply_id for m in found} & gone
+    merged = book.compacted()
+    assert merged.pending == 0 and len(merged) == len(fresh)
+    for d in demands:
+        assert merged.matches_for_demand(d, limit=20) == fresh.matches_for_demand(d, limit=20)

@@ -104,6 +104,28 @@ async def test_listings_are_followed_without_a_rebuild(
     assert cache.builds == builds and cache.updates == updates + 3
 
 
+async def test_many_changes_are_merged_into_the_trees_in_memory(
+    client, actors: Actors, app: Litestar
+) -> None:
+    cache: BookCache = app.state["match_books"]
+    cache.rebuild_fraction, cache.rebuild_min = 0.0, 1  # merge at the second change
+    producer, _, psite = await actors.producer(lon=112.20, lat=31.03)
+    lot = {"site_id": psite["id"], "material_code": "fly_ash", "quantity_t": "1000"}
+    listing = await post(client, "/api/v1/listings", producer, lot | {"price_cny_t": "40"})
+    url = f"/api/v1/listings/{listing['id']}/matches"
+    ids, heads = [], []
+    for i in range(4):
+        headers, _, site = await actors.producer(lon=112.21 + 0.1 * i, lat=31.03, kind="consumer")
+        body = {"site_id": site["id"], "material_code": "fly_ash", "quantity_t": "100"}
+        ids.append((await post(client, "/api/v1/demands", headers, body))["id"])
+        heads.append(headers)
+        assert await _ids(client, url, producer, "demand") == ids
+    r = await client.post(f"/api/v1/demands/{ids[1]}/withdraw", headers=heads[1])
+    assert r.status_code in (200, 201), r.text
+    assert await _ids(client, url, producer, "demand") == [ids[0], *ids[2:]]
+    assert cache.builds == 1 and cache.updates == 4 and cache.compactions >= 2
+
+
 async def test_book_from_selected_columns_equals_book_from_objects(
     client, actors: Actors, settings
 ) -> None:
