@@ -29,6 +29,9 @@ from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
 
 GROUP_BY = ("material", "district", "park", "organization", "month", "year")
+#: More enterprises than this are named from one read of every name (two columns) rather
+#: than an IN list of as many parameters (0.13 s for 5,000 on PostgreSQL).
+_IN_LIMIT = 500
 
 
 async def _labels(session: AsyncSession, group_by: str, keys: set[Any]) -> dict[Any, str]:
@@ -37,8 +40,11 @@ async def _labels(session: AsyncSession, group_by: str, keys: set[Any]) -> dict[
         return {code: name for code, name in rows}
     if group_by == "organization":
         ids = [k for k in keys if k is not None]
-        stmt = select(Organization.id, Organization.name).where(Organization.id.in_(ids))  # type: ignore[union-attr]
-        return {i: n for i, n in (await session.exec(stmt)).all()}
+        stmt = select(Organization.id, Organization.name)
+        if len(ids) <= _IN_LIMIT:
+            stmt = stmt.where(Organization.id.in_(ids))  # type: ignore[union-attr]
+        wanted = set(ids)
+        return {i: n for i, n in (await session.exec(stmt)).all() if i in wanted}
     if group_by == "district":
         return dict(DISTRICT_NAMES)
     if group_by == "park":
