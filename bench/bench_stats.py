@@ -38,7 +38,7 @@ PostgreSQL 3.75 s (up to 8.7)  1.15 s (×3.3)       ×9.3–11.1 (linear)
 
 At 50,000 organisations (3,000,000 ledgers, 2,000,000 receipts; ``--sizes 500,5000,50000``,
 built by COPY in 123 s) PostgreSQL took 7.9–11.7 s, ×94–108 the 500-organisation time for
-×100 the data.
+×100 the data; SQLite (executemany, built in 112 s) 12.9–16.5 s, ×93–126.
 
 Goal 5 (≤ 1 s) is met for material, district and month on PostgreSQL (0.84–0.93 s), not yet
 for organization there (1.15 s: 0.23 s of it validating 5,000 groups into the response) nor
