@@ -29,9 +29,18 @@ def geodesic_km_many(
     difference from the ellipsoidal geodesic is below 0.5 %, far below the road-circuity
     uncertainty that these distances feed.
     """
+    return geodesic_km_pairs(lon0, lat0, lons, lats)
+
+
+def geodesic_km_pairs(
+    lons0: ArrayLike, lats0: ArrayLike, lons: ArrayLike, lats: ArrayLike
+) -> NDArray[np.float64]:
+    """Distances in km between the points of two equal-length arrays, pair by pair (or one
+    point to many, as :func:`geodesic_km_many`): the same haversine, the same figures."""
     lon_r = np.radians(np.asarray(lons, dtype=np.float64))
     lat_r = np.radians(np.asarray(lats, dtype=np.float64))
-    lon0_r, lat0_r = np.radians(lon0), np.radians(lat0)
+    lon0_r = np.radians(np.asarray(lons0, dtype=np.float64))
+    lat0_r = np.radians(np.asarray(lats0, dtype=np.float64))
     dlat = lat_r - lat0_r
     dlon = lon_r - lon0_r
     h = np.sin(dlat / 2) ** 2 + np.cos(lat0_r) * np.cos(lat_r) * np.sin(dlon / 2) ** 2

@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matching.engine import DemandBook
 from matching.model import Demand, Supply
-from matching.scoring import MatchSettings, score_demands
+from matching.scoring import MatchSettings, feasible_pairs, score_demands
 
 _CENT = Decimal("0.01")
 _KG = Decimal(1000)
@@ -155,12 +155,27 @@ def allocation_pairs(
             [supplies[i].lat for i in members],
             book.search_radius_km(material, settings),
         )
+        plain: list[tuple[int, NDArray[np.intp]]] = []
         for i, local in zip(members, hits, strict=True):
-            scored = score_demands(supplies[i], book.columns, group.rows[local], settings)
+            s = supplies[i]
+            if not (s.hazardous or s.battery_recycling or s.battery_cascade):
+                plain.append((i, group.rows[local]))
+                continue
+            scored = score_demands(s, book.columns, group.rows[local], settings)
             if len(scored):
                 rows.append(scored.rows)
                 kms.append(scored.road_km)
                 owners.append(np.full(len(scored), i, dtype=np.int64))
+        if plain:
+            # All plain lots' candidates at once (the matcher's filters, vectorised over pairs).
+            lots = [supplies[i] for i, _ in plain]
+            local_owner = np.repeat(np.arange(len(plain)), [len(r) for _, r in plain])
+            pair_rows = np.concatenate([r for _, r in plain]).astype(np.intp)
+            ok, road = feasible_pairs(lots, local_owner, book.columns, pair_rows, settings)
+            index = np.asarray([i for i, _ in plain], dtype=np.int64)
+            rows.append(pair_rows[ok])
+            kms.append(road[ok])
+            owners.append(index[local_owner[ok]])
     if rows:
         si = np.concatenate(owners)
         di = np.concatenate(rows).astype(np.int64)

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geodata.distance import geodesic_km_many
+from geodata.distance import geodesic_km_many, geodesic_km_pairs
 from matching.compliance import margin_scale
 from matching.model import Demand, Supply
 from matching.specs import Limit
@@ -524,6 +524,47 @@ def score_demands(
         margin,
         settings,
     )
+
+
+def feasible_pairs(
+    supplies: Sequence[Supply],
+    owners: NDArray[np.intp],
+    cols: DemandColumns,
+    rows: NDArray[np.intp],
+    settings: MatchSettings,
+) -> tuple[NDArray[np.bool_], F64]:
+    """:func:`score_demands`' hard filters for many (supply, demand row) pairs at once:
+    which pairs pass, and each pair's road km.
+
+    ``owners[k]`` is the index in ``supplies`` of pair k, ``rows[k]`` its demand row. The
+    city-wide allocation asks this for some 10⁵–10⁶ pairs; one call per lot cost it 0.17 s
+    of its 1.1 s at 2,000 lots a side. Only plain lots: a hazardous or battery lot's permit
+    and list rules stay in :func:`score_demands` (the caller sends those lots there), and a
+    test keeps the two equal.
+    """
+    assert not any(s.hazardous or s.battery_recycling or s.battery_cascade for s in supplies)
+    codes = np.asarray([cols.material_lookup.get(s.material, -1) for s in supplies], np.int64)
+    org = np.asarray([s.org_id for s in supplies], dtype=np.int64)
+    price = np.asarray([float(s.price_cny_t) for s in supplies], dtype=np.float64)
+    lon = np.asarray([s.lon for s in supplies], dtype=np.float64)
+    lat = np.asarray([s.lat for s in supplies], dtype=np.float64)
+    ok = cols.material_codes[rows] == codes[owners]
+    ok &= cols.org_ids[rows] != org[owners]
+    ok &= cols.max_price[rows] >= price[owners]
+    road = (
+        geodesic_km_pairs(lon[owners], lat[owners], cols.lons[rows], cols.lats[rows])
+        * settings.circuity
+    )
+    ok &= road <= cols.haul_limit(rows, settings)
+    keys = {k for s in supplies for k in cols.keys_by_material.get(s.material, ())}
+    for key in sorted(keys):
+        measured = np.asarray(
+            [float(x) if (x := s.values.get(key)) is not None else np.nan for s in supplies]
+        )
+        pair_value = measured[owners]
+        m = np.fmin(pair_value - cols.lo[key][rows], cols.hi[key][rows] - pair_value)
+        ok &= ~(m < 0)  # NaN (no test result, or no limit) passes, as in score_demands
+    return ok, road
 
 
 @dataclass(frozen=True)

@@ -345,3 +345,64 @@ def test_a_shared_cap_joins_the_components_of_its_demands() -> None:
         [50, 60, 9], [40, 70, 9], [0, 1, 2], [0, 1, 2], [1, 1, 1], [0, 1, -1], [30, 100]
     )
     assert x.tolist() == [30, 60, 9]
+
+
+def test_the_vectorised_pair_filter_equals_the_matchers_per_lot() -> None:
+    """:func:`matching.scoring.feasible_pairs` keeps exactly the pairs :func:`score_demands`
+    keeps, with the same road km, on lots with and without test results against demands
+    with and without limits, shared organisations, price caps and haul limits."""
+    from matching.engine import DemandBook
+    from matching.scoring import MatchSettings, feasible_pairs, score_demands
+    from matching.specs import Limit
+
+    rng = np.random.default_rng(17)
+    n = 150
+    supplies = [
+        Supply(
+            i,
+            int(rng.integers(0, 40)),
+            "fly_ash",
+            float(rng.uniform(112.0, 112.6)),
+            float(rng.uniform(30.8, 31.2)),
+            D(100),
+            D(int(rng.integers(-3000, 8000))) / 100,
+            values={
+                k: D(int(rng.integers(0, 200))) / 10
+                for k in ("loi_pct", "residue_45um_pct", "so3_pct")
+                if rng.random() < 0.7
+            },
+        )
+        for i in range(n)
+    ]
+    demands = [
+        Demand(
+            j,
+            int(rng.integers(0, 40)),
+            "fly_ash",
+            float(rng.uniform(112.0, 112.6)),
+            float(rng.uniform(30.8, 31.2)),
+            quantity_t=D(50),
+            max_haul_km=D(int(rng.integers(5, 60))) if rng.random() < 0.8 else None,
+            max_price_cny_t=D(int(rng.integers(-20, 90))) if j % 3 == 0 else None,
+            limits={
+                k: Limit(
+                    min=D(int(rng.integers(0, 5))) if rng.random() < 0.3 else None,
+                    max=D(int(rng.integers(5, 20))),
+                )
+                for k in ("loi_pct", "residue_45um_pct")
+                if rng.random() < 0.6
+            },
+        )
+        for j in range(n)
+    ]
+    book, settings = DemandBook(demands), MatchSettings()
+    every = np.arange(len(demands), dtype=np.intp)
+    owners = np.repeat(np.arange(n), n)
+    rows = np.tile(every, n)
+    ok, road = feasible_pairs(supplies, owners, book.columns, rows, settings)
+    for i, s in enumerate(supplies):
+        scored = score_demands(s, book.columns, every, settings)
+        mine = ok[owners == i]
+        assert list(rows[owners == i][mine]) == list(scored.rows)
+        assert np.allclose(road[owners == i][mine], scored.road_km, rtol=0, atol=1e-9)
+    assert 0 < ok.sum() < ok.size
