@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import CheckConstraint, Column, ColumnElement, type_coerce
+from sqlalchemy import CheckConstraint, Column, ColumnElement, Index, type_coerce
 from sqlmodel import Field, SQLModel
 
 from market.core.columns import ts_column, utcnow
@@ -46,6 +46,15 @@ class Listing(SQLModel, table=True):
         CheckConstraint("quantity_t > 0", name="quantity_positive"),
         CheckConstraint("reserved_t >= 0 AND delivered_t >= 0", name="taken_non_negative"),
         CheckConstraint("reserved_t + delivered_t <= quantity_t", name="not_oversold"),
+        # The match index's version of a material (count, latest change, tonnes taken), read
+        # on every match request, from the index alone (migration 0016).
+        Index(
+            "ix_listings_material_version",
+            "material_code",
+            "updated_at",
+            "reserved_t",
+            "delivered_t",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,7 +92,12 @@ class Listing(SQLModel, table=True):
 
 class Demand(SQLModel, table=True):
     __tablename__ = "demands"
-    __table_args__ = (CheckConstraint("quantity_t > 0", name="quantity_positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity_t > 0", name="quantity_positive"),
+        # The match index's version of a material (count, latest change), read on every
+        # match request, and its changed rows (updated_at > mark), from the index (0016).
+        Index("ix_demands_material_version", "material_code", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organizations.id", index=True)
