@@ -192,8 +192,11 @@ async def search_listings(
     if q.delivered_per_km is not None and q.geo is not None:
         rate = q.delivered_per_km
         views = [
-            v.model_copy(update={"delivered_cny_t": dec.cny(v.price_cny_t + rate * v.distance_km)})
+            v
+            if v.distance_km is None
+            else v.model_copy(
+                update={"delivered_cny_t": dec.cny(v.price_cny_t + rate * v.distance_km)}
+            )
             for v in views
-            if v.distance_km is not None
         ]
     return views, total

@@ -115,8 +115,9 @@ async def nearest_page(
         where += [Site.lon >= box[0], Site.lat >= box[1], Site.lon <= box[2], Site.lat <= box[3]]
     owner = owner_column if owner_column is not None else id_column
     by_cost = price_column is not None and per_km is not None
-    price = price_column if by_cost else id_column
-    columns: list[Any] = [id_column, Site.lon, Site.lat, owner, price]
+    columns: list[Any] = [id_column, Site.lon, Site.lat, owner]
+    if by_cost:
+        columns.append(price_column)
     rows = (await session.exec(select(*columns).join(Site).where(*where))).all()
     if not rows:
         return [], {}, 0
@@ -130,12 +131,11 @@ async def nearest_page(
         lats = np.where(hidden, np.round(lats, COORD_DECIMALS), lats)
     dist = geodesic_km_many(geo.lon, geo.lat, lons, lats)
     dist = np.where(hidden, np.round(dist), dist)
-    prices = np.fromiter((float(r[4]) if by_cost else 0.0 for r in rows), np.float64, len(rows))
-    if geo.radius_km is not None:
-        keep = dist <= geo.radius_km
-        ids, dist, prices = ids[keep], dist[keep], prices[keep]
+    keep = dist <= geo.radius_km if geo.radius_km is not None else slice(None)
+    ids, dist = ids[keep], dist[keep]
     if by_cost:
         assert per_km is not None
+        prices = np.fromiter((float(r[4]) for r in rows), np.float64, len(rows))[keep]
         order = np.lexsort((ids, dist, np.round(prices + per_km * dist, 2)))
     else:
         order = np.lexsort((ids, dist))
