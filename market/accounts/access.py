@@ -37,8 +37,12 @@ async def member_org_ids(session: AsyncSession, user: User) -> set[int]:
 
     A match list asked it three times (the row's owner check, then each view's privacy
     rule); one request is one session and one transaction, so the answer cannot change
-    under it except by this session's own writes, which :func:`_forget_memberships` sees.
+    under it except by this session's own writes: flushed ones :func:`_forget_memberships`
+    sees, and a membership added or deleted but not yet flushed (which the query would have
+    autoflushed) voids the memo here.
     """
+    if any(isinstance(o, Membership) for o in (*session.new, *session.deleted)):
+        forget_member_orgs(session)
     memo: dict[int | None, frozenset[int]] = session.info.setdefault(_MEMO, {})
     if user.id not in memo:
         stmt = select(Membership.organization_id).where(Membership.user_id == user.id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from market.accounts.access import member_org_ids
-from market.accounts.models import User
+from market.accounts.models import Membership, Organization, User
 from market.accounts.organizations import OrganizationInput, create_organization
 from market.accounts.uscc import make_uscc
 from market.core.db import make_engine, make_sessionmaker, transaction
@@ -43,5 +43,19 @@ async def test_memberships_are_asked_once_and_refreshed_by_own_writes(settings: 
             await session.flush()
             assert await member_org_ids(session, user) == {org.id}
             assert len(asked) == 2
+
+            # Added and not yet flushed: the query would have autoflushed it, so the memo
+            # must not answer for it.
+            plain = Organization(
+                name="荆门备忘二号",
+                uscc=make_uscc("420802", 78),
+                kind="consumer",
+                district_code="420802",
+            )
+            session.add(plain)
+            await session.flush()
+            session.add(Membership(user_id=user.id, organization_id=plain.id, role="member"))
+            assert await member_org_ids(session, user) == {org.id, plain.id}
+            assert len(asked) == 3
     finally:
         await engine.dispose()
