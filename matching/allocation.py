@@ -3,19 +3,26 @@
 Pairwise top-N lists answer "who should I call?"; the city's question is "how many tonnes
 could be utilised if every feasible pairing were used, and what would the rest cost to
 move?". That is a transportation problem on the feasible pairs only (the same hard filters as
-the matcher). It is solved exactly in integers as ONE min-cost flow with OR-Tools
-(``SimpleMinCostFlow.solve_max_flow_with_min_cost``): quantities in kg (how they are stored),
-costs in fen per tonne, the maximum flow first and the least cost among maximum flows —
-the lexicographic order "tonnes, then cost" without a big-M weight that could overflow int64
-or distort costs. Supply nodes carry +kg, demand nodes −kg; what cannot move stays put.
+the matcher), solved exactly in integers: quantities in kg (how they are stored), costs in
+fen per tonne, the most tonnes first and the least cost among those.
+
+Solvers (``solver=``), all exact and checked against each other by the tests and the bench:
+
+- ``"auto"`` (default): the network simplex for components of at least
+  :data:`SIMPLEX_FROM_PAIRS` pairs, OR-Tools for smaller ones.
+- ``"simplex"``: :mod:`matching.network_simplex`, a primal network simplex. What
+  cannot move goes to one slack node at a penalty ``P`` per kg on either side (unserved
+  supply, unmet demand), with ``P`` above the cost of any path, so every kg that can move
+  lowers the cost by 2P minus what it costs: one min-cost flow gives "tonnes, then cost".
+  ≈ 6× faster than OR-Tools on the city-sized bench (0.3 s vs 2 s at 2,000 per side).
+- ``"ortools"``: OR-Tools' cost-scaling ``SimpleMinCostFlow.solve_max_flow_with_min_cost``
+  (maximum flow, then the least cost among maximum flows), supply nodes +kg, demand −kg.
+- ``"lp"``: :func:`solve_transport_lp`, the same problem as two HiGHS linear programmes.
 
 Hazardous-waste demands of one organisation share its permit capacity left this year: such
 demands (``shared_caps`` by organisation) have no −kg of their own but an arc (capacity:
 the demand's kg) to one node per organisation holding −(capacity left), so their sum is
 capped, not each of them.
-
-:func:`solve_transport_lp` is the same problem as two HiGHS linear programmes (the previous
-solver), kept as an independent cross-check for the tests and the benchmark.
 """
 
 from __future__ import annotations
@@ -40,6 +47,12 @@ _CENT = Decimal("0.01")
 _KG = Decimal(1000)
 
 I64 = NDArray[np.int64]
+Solver = Literal["auto", "simplex", "ortools", "lp"]
+Method = Literal["auto", "simplex", "ortools"]
+#: "auto" solves components of at least this many pairs with the network simplex, smaller
+#: ones with OR-Tools: on a few hundred pairs both take well under a millisecond, and a
+#: server process that only ever allocates small instances never compiles the simplex.
+SIMPLEX_FROM_PAIRS = 5_000
 
 
 @dataclass(frozen=True)
@@ -218,12 +231,13 @@ def solve_transport(
     cost: Sequence[int] | I64,
     demand_group: Sequence[int] | I64 | None = None,
     group_kg: Sequence[int] | I64 | None = None,
+    method: Method = "auto",
 ) -> I64:
     """Integer amount per pair: the most that can move, then the least Σ cost × amount.
 
     Amounts and costs are integers (kg and fen per tonne in :func:`allocate`); pairs are
     (``si[k]``, ``di[k]``) row indices of the feasible pairings only. The pairs fall apart
-    into connected components (clusters no haul limit joins); each is one OR-Tools solve,
+    into connected components (clusters no haul limit joins); each is one ``method`` solve,
     and a component of one pair needs none (it moves the smaller end). The optimum of the
     whole is the union of the components' optima, since they share no supply and no demand.
     ``demand_group[j]`` ≥ 0 puts demand ``j`` under the shared cap ``group_kg[g]`` (the
@@ -250,7 +264,7 @@ def solve_transport(
     arc_label = component_of_pairs(int(s_kg.size), int(d_kg.size), tails, heads, group)
     sizes = np.bincount(arc_label)
     if sizes.size == 1:
-        return _solve_component(s_kg, d_kg, tails, heads, costs, group, g_kg)
+        return _solve_component(s_kg, d_kg, tails, heads, costs, group, g_kg, method)
     out = np.zeros(m, dtype=np.int64)
     single = sizes[arc_label] == 1
     end = np.minimum(s_kg[tails[single]], d_kg[heads[single]])
@@ -278,6 +292,7 @@ def solve_transport(
             costs[arcs],
             g_new,
             g_kg[local_g],
+            method,
         )
     return out
 
@@ -313,24 +328,81 @@ def _solve_component(
     costs: I64,
     demand_group: I64 | None = None,
     group_kg: I64 | None = None,
+    method: Method = "auto",
 ) -> I64:
-    """One OR-Tools solve: the maximum flow first, then the least cost among maximum flows.
+    """One solve of one connected component: the most kg first, then the least cost.
 
     Nodes: supplies, then demands, then one per shared cap; a capped demand passes its kg on
     an arc (cost 0) to its cap's node, which alone holds −kg.
     """
+    g_kg = np.zeros(0, dtype=np.int64) if group_kg is None else group_kg
+    group = np.full(d_kg.size, -1, dtype=np.int64) if demand_group is None else demand_group
+    if method == "simplex" or (method == "auto" and tails.size >= SIMPLEX_FROM_PAIRS):
+        return _simplex_component(s_kg, d_kg, tails, heads, costs, group, g_kg)
+    return _ortools_component(s_kg, d_kg, tails, heads, costs, group, g_kg)
+
+
+def _simplex_component(
+    s_kg: I64, d_kg: I64, tails: I64, heads: I64, costs: I64, group: I64, g_kg: I64
+) -> I64:
+    """The component as one balanced min-cost flow for the network simplex.
+
+    A slack node Z takes each supply's unserved kg (arc supply → Z) and gives each demand
+    (or shared cap) its unmet kg (arc Z → demand), both at ``P`` fen/t above the cost of any
+    path; Z holds the difference of the two sides, so the flow is balanced and moving one
+    more kg always pays: the optimum moves the most kg, then at the least cost.
+    """
+    n_s, n_d, n_g = int(s_kg.size), int(d_kg.size), int(g_kg.size)
+    slack = n_s + n_d + n_g
+    n = slack + 1
+    capped = np.flatnonzero(group >= 0)
+    free = np.flatnonzero(group < 0)
+    supply_nodes = np.arange(n_s, dtype=np.int64)
+    penalty = (int(np.abs(costs).max(initial=0)) + 1) * (n + 1)
+    arcs_tail = np.concatenate(
+        [tails, supply_nodes, np.full(free.size + n_g, slack), capped + n_s]
+    ).astype(np.int64)
+    arcs_head = np.concatenate(
+        [
+            heads + n_s,
+            np.full(n_s, slack),
+            free + n_s,
+            np.arange(n_g) + n_s + n_d,
+            group[capped] + n_s + n_d,
+        ]
+    ).astype(np.int64)
+    capacity = np.concatenate(
+        [np.minimum(s_kg[tails], d_kg[heads]), s_kg, d_kg[free], g_kg, d_kg[capped]]
+    ).astype(np.int64)
+    cost = np.concatenate(
+        [costs, np.full(n_s + free.size + n_g, penalty), np.zeros(capped.size)]
+    ).astype(np.int64)
+    demand_side = np.zeros(n_d, dtype=np.int64)
+    demand_side[free] = d_kg[free]
+    supplies = np.concatenate([s_kg, -demand_side, -g_kg, [0]]).astype(np.int64)
+    supplies[slack] = -int(supplies.sum())
+    # Imported here: Numba (and the compiled solver) load only where a large one is solved.
+    from matching.network_simplex import min_cost_flow as simplex
+
+    flow, _potential = simplex(n, arcs_tail, arcs_head, capacity, cost, supplies)
+    return np.asarray(flow[: tails.size], dtype=np.int64)
+
+
+def _ortools_component(
+    s_kg: I64, d_kg: I64, tails: I64, heads: I64, costs: I64, group: I64, g_kg: I64
+) -> I64:
+    """The component with OR-Tools: the maximum flow first, then the least cost among them."""
     n_s, n_d = int(s_kg.size), int(d_kg.size)
     flow = min_cost_flow.SimpleMinCostFlow()
     # A pair can never carry more than the smaller of its two ends.
     caps = np.minimum(s_kg[tails], d_kg[heads])
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads + n_s, caps, costs)
     sinks = -d_kg
-    g_kg = np.zeros(0, dtype=np.int64) if group_kg is None else group_kg
-    if demand_group is not None and g_kg.size:
-        capped = np.flatnonzero(demand_group >= 0)
+    if g_kg.size:
+        capped = np.flatnonzero(group >= 0)
         flow.add_arcs_with_capacity_and_unit_cost(
             capped + n_s,
-            demand_group[capped] + n_s + n_d,
+            group[capped] + n_s + n_d,
             d_kg[capped],
             np.zeros(capped.size, dtype=np.int64),
         )
@@ -388,9 +460,9 @@ def solve_transport_lp(
     return np.asarray(second.x)
 
 
-def solve_pairs(pairs: Pairs, solver: Literal["flow", "lp"] = "flow") -> I64:
+def solve_pairs(pairs: Pairs, solver: Solver = "auto") -> I64:
     """kg per pair with the chosen solver (``"lp"`` rounds HiGHS's vertex to whole kg)."""
-    if solver == "flow":
+    if solver != "lp":
         return solve_transport(
             pairs.supply_kg,
             pairs.demand_kg,
@@ -399,6 +471,7 @@ def solve_pairs(pairs: Pairs, solver: Literal["flow", "lp"] = "flow") -> I64:
             pairs.cost_fen_t,
             pairs.demand_group,
             pairs.group_kg,
+            solver,
         )
     x = solve_transport_lp(
         pairs.supply_kg.astype(float),
@@ -431,7 +504,7 @@ def solve_instance(
     demands: Sequence[Demand],
     settings: MatchSettings | None = None,
     *,
-    solver: Literal["flow", "lp"] = "flow",
+    solver: Solver = "auto",
     shared_caps: Mapping[int, Decimal] | None = None,
 ) -> Solved:
     """Pairs and solve of :func:`allocate`, without building the plan's objects."""
@@ -493,13 +566,13 @@ def allocate(
     demands: Sequence[Demand],
     settings: MatchSettings | None = None,
     *,
-    solver: Literal["flow", "lp"] = "flow",
+    solver: Solver = "auto",
     shared_caps: Mapping[int, Decimal] | None = None,
 ) -> Allocation:
     """Allocate supplies to demands of one material at least delivered cost.
 
     Feasible pairs come from :func:`allocation_pairs`; flows are whole kg, never above a
-    listing's quantity. ``solver="lp"`` uses the HiGHS cross-check instead.
+    listing's quantity. ``solver="ortools"`` or ``"lp"`` use a cross-check instead.
     ``shared_caps``: organisation id → tonnes its demands may take together.
     """
     solved = solve_instance(supplies, demands, settings, solver=solver, shared_caps=shared_caps)

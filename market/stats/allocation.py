@@ -82,7 +82,7 @@ from matching.scoring import MatchSettings
 _KG = Decimal("0.001")
 
 METHOD = (
-    "one min-cost flow (OR-Tools) over the feasible pairs of pairwise matching: most tonnes "
+    "one exact min-cost flow over the feasible pairs of pairwise matching: most tonnes "
     "first, then least delivered cost (price + road km × freight); monthly offers × months "
     "of the period; potential rate = (utilised + allocated) ÷ (generated + utilised from "
     "stockpile + allocated beyond what the period left unutilised), by the producer's district"

@@ -1,8 +1,8 @@
 """The allocation's pairs and solve in a worker process, so a large one never stalls others.
 
-OR-Tools holds the GIL while it solves (952 ms at 2,000 listings × 2,000 demands), and the
-pair generation is Python and NumPy too; in the server's thread that would hold every other
-request. :func:`allocate_off_loop` sends the instance (the matcher's plain, picklable
+Pair generation is Python and NumPy, and a solve holds the GIL (OR-Tools) or at least the
+CPU (the network simplex, ≈ 0.3 s at 2,000 listings × 2,000 demands, 0.6 s with the pairs);
+in the server's thread that would hold every other request. :func:`allocate_off_loop` sends the instance (the matcher's plain, picklable
 ``Supply``/``Demand`` snapshots, the settings and the shared permit caps) to one spawned
 process, started on first use and reused, and gets back
 :class:`matching.allocation.Solved` — a few integer arrays — from which the plan's objects

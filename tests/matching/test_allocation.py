@@ -9,6 +9,7 @@ import pytest
 
 from geodata.distance import geodesic_km_many
 from matching.allocation import (
+    Solver,
     _solve_component,
     allocate,
     allocation_pairs,
@@ -184,11 +185,12 @@ def _random_city(rng: np.random.Generator, n: int) -> tuple[list[Supply], list[D
     return supplies, demands
 
 
-def test_random_mid_size_equals_the_lp_cross_check() -> None:
+@pytest.mark.parametrize("solver", ["auto", "simplex", "ortools"])
+def test_random_mid_size_equals_the_lp_cross_check(solver: Solver) -> None:
     supplies, demands = _random_city(np.random.default_rng(13), 150)
     pairs = allocation_pairs(supplies, demands)
     assert len(pairs) > 500
-    flow = solve_pairs(pairs, "flow")
+    flow = solve_pairs(pairs, solver)
     lp = solve_pairs(pairs, "lp")
     assert int(flow.sum()) == int(lp.sum())
     assert int(flow @ pairs.cost_fen_t) == int(lp @ pairs.cost_fen_t)
@@ -255,8 +257,10 @@ def test_clustered_random_instance_equals_one_solve_and_the_lp() -> None:
     pairs = allocation_pairs(supplies, demands)
     labels = component_of_pairs(len(supplies), len(demands), pairs.si, pairs.di)
     assert labels.max() >= 3
-    split = solve_pairs(pairs, "flow")
-    whole = _solve_component(pairs.supply_kg, pairs.demand_kg, pairs.si, pairs.di, pairs.cost_fen_t)
+    split = solve_pairs(pairs, "simplex")
+    whole = _solve_component(
+        pairs.supply_kg, pairs.demand_kg, pairs.si, pairs.di, pairs.cost_fen_t, method="ortools"
+    )
     lp = solve_pairs(pairs, "lp")
     assert int(split.sum()) == int(whole.sum()) == int(lp.sum()) > 0
     assert (
