@@ -1,4 +1,4 @@
-"""Hostile or oversized ledger files are refused within a second or two, with nothing imported.
+"""Hostile or oversized ledger files are refused within seconds, with nothing imported.
 
 Each file is built here: a workbook whose sheet declares ``A1:XFD1048576`` (a padding reader
 builds a million rows of 16,384 cells from 1.7 KB), a zip bomb (a sheet of tens of
@@ -24,8 +24,10 @@ from market.ledger.reading import FileTooLarge, Limits
 from tests.conftest import Actors, assert_problem
 from tests.ledger.test_import_is_all_or_nothing import ZH_HEADER, ledgers, upload, zh_csv
 
-#: "Refused quickly": generous for a loaded 2-core machine, hours below the old behaviour.
-QUICK_S = 2.0
+#: "Refused quickly": generous for a loaded 2-core machine, hours below the old behaviour
+#: (a CSV one row over the 100,000-row limit took 2.7 s to refuse under CI on a slower
+#: machine with other work running; a parse that did not stop at the limit takes minutes).
+QUICK_S = 5.0
 
 
 def _workbook(fill: Any) -> bytes:

@@ -3,6 +3,7 @@ settled by agreement or by a regulator; the settled tonnes then count everywhere
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -181,3 +182,36 @@ async def test_an_undisputed_receipt_has_no_dispute(market: Market) -> None:
     await market.receive(load["id"], buyer, received_t="49.5")
     assert_problem(await market.get(f"/shipments/{load['id']}/dispute", buyer), 404, "not disputed")
     assert_problem(await post(market, load, "propose", buyer, settled_t="49"), 404)
+
+
+async def test_the_statistics_count_settled_tonnes_for_a_year_and_for_all_years(
+    market: Market, settings: Any
+) -> None:
+    """The utilisation report's receipts (market.stats.facts.received_tonnes) take a settled
+    dispute's tonnes instead of the weighbridge's, next to an undisputed load of the same
+    lot: 97 t weighed, 99.5 t settled, + 50 t = 149.5 t — by year and over all years."""
+    from datetime import datetime, timedelta
+
+    from market.stats.facts import received_tonnes
+
+    seller, buyer, deal, load = await disputed_load(
+        market, received="97", dispatched="100", quantity="200"
+    )
+    await post(market, load, "propose", seller, settled_t="99.5")
+    assert (await post(market, load, "accept", buyer)).status_code == 200
+    second = await market.ok_ship(deal["id"], seller, dispatched_t="50")
+    assert (await market.receive(second["id"], buyer, received_t="50")).status_code == 200
+    china_year = (datetime.now(UTC) + timedelta(hours=8)).year
+
+    async def work(session: AsyncSession) -> list[Decimal]:
+        dialect = session.get_bind().dialect.name
+        out = []
+        for year in (china_year, None):
+            r = received_tonnes(dialect, year)
+            stmt = sa.select(sa.func.sum(r.c.received_t)).where(
+                r.c.material_code == deal["material_code"]
+            )
+            out.append((await execute_core(session, stmt)).scalar_one())
+        return out
+
+    assert await in_db(settings, work) == [Decimal("149.5"), Decimal("149.5")]
