@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from market.core.columns import ts_column, utcnow
@@ -101,13 +101,15 @@ class Site(SQLModel, table=True):
     """A plant, yard or stockpile. Coordinates are always WGS84, whatever the user typed."""
 
     __tablename__ = "sites"
+    # Geo search's bounding box, answered from the index alone (migration 0017).
+    __table_args__ = (Index("ix_sites_position", "lat", "lon"),)
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organizations.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=200)
     address: str = Field(default="", max_length=300)
     lon: float
-    lat: float = Field(index=True)
+    lat: float
     district_code: str | None = Field(default=None, max_length=12, index=True)
     park_code: str | None = Field(default=None, max_length=20, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())

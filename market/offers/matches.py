@@ -271,8 +271,8 @@ async def _supply_objects(
 
 @dataclass
 class _Entry:
-    #: (count, latest updated_at, …) of the rows when last seen.
-    version: tuple[Any, ...]
+    #: The latest updated_at of the material's rows when last seen.
+    version: datetime | None
     #: Eligibility data (permits, deals) the book was built with: a change rebuilds it.
     gated: tuple[Any, ...]
     built: float
@@ -299,9 +299,7 @@ class BookCache:
     async def demand_book(self, session: AsyncSession, material: str) -> DemandBook:
         version = (
             await session.exec(
-                select(func.count(), func.max(Demand.updated_at)).where(
-                    col(Demand.material_code) == material
-                )
+                select(func.max(Demand.updated_at)).where(col(Demand.material_code) == material)
             )
         ).one()
         mat = await catalogue.get_material(session, material)
@@ -309,7 +307,7 @@ class BookCache:
         gated = await permit_use.version(session) if mat.hazardous or mat.battery else ()
         return await self._get(
             ("demand", material),
-            tuple(version),
+            version,
             tuple(gated),
             lambda: self._build_demands(session, material),
             lambda book, since: self._update_demands(session, material, book, since),
@@ -318,17 +316,12 @@ class BookCache:
     async def supply_book(self, session: AsyncSession, material: str) -> SupplyBook:
         version = (
             await session.exec(
-                select(
-                    func.count(),
-                    func.max(Listing.updated_at),
-                    func.sum(Listing.reserved_t),
-                    func.sum(Listing.delivered_t),
-                ).where(col(Listing.material_code) == material)
+                select(func.max(Listing.updated_at)).where(col(Listing.material_code) == material)
             )
         ).one()
         return await self._get(
             ("supply", material),
-            tuple(version),
+            version,
             (),
             lambda: self._build_supplies(session, material),
             lambda book, since: self._update_supplies(session, material, book, since),
@@ -337,30 +330,36 @@ class BookCache:
     async def _get(
         self,
         key: tuple[str, str],
-        version: tuple[Any, ...],
+        version: datetime | None,
         gated: tuple[Any, ...],
         build: Callable[[], Awaitable[Any]],
         update: Callable[[Any, datetime | None], Awaitable[None]],
     ) -> Any:
-        """``version`` starts with (count, latest updated_at) of the material's rows."""
+        """``version``: the latest ``updated_at`` of the material's rows.
+
+        Every write to a listing or demand (the services, the trading's stock updates, the
+        dispute settlements, imports) sets ``updated_at``, so its latest value — one step down
+        the (material, updated_at) index, not a count over the material's rows — tells
+        whether anything changed. Rows are never deleted but by the demo purge; a deletion
+        reaches the book with the ttl's rebuild, as a change the version misses does.
+        """
         entry = self._entries.get(key)
         now = time.monotonic()
         if entry is not None and entry.gated == gated and now - entry.built <= self.ttl:
             if entry.version == version:
                 return entry.book
-            if version[0] >= entry.version[0]:  # no row deleted: apply the changed ones
-                # Rows written after the latest instant seen (strictly: a bulk import writes
-                # thousands in one instant). A row of that very microsecond committed after
-                # the look is left to the ttl's rebuild, as a change the version misses is.
-                await update(entry.book, entry.version[1])
-                entry.version = version
-                self.updates += 1
-                book = entry.book
-                if book.pending > max(self.rebuild_min, self.rebuild_fraction * len(book)):
-                    # Merge the changes into new columns and trees, in memory.
-                    entry.book = book.compacted()
-                    self.compactions += 1
-                return entry.book
+            # Rows written after the latest instant seen (strictly: a bulk import writes
+            # thousands in one instant). A row of that very microsecond committed after the
+            # look is left to the ttl's rebuild, as a change the version misses is.
+            await update(entry.book, entry.version)
+            entry.version = version
+            self.updates += 1
+            book = entry.book
+            if book.pending > max(self.rebuild_min, self.rebuild_fraction * len(book)):
+                # Merge the changes into new columns and trees, in memory.
+                entry.book = book.compacted()
+                self.compactions += 1
+            return entry.book
         entry = _Entry(version, gated, now, await build())
         self._entries[key] = entry
         self.builds += 1
