@@ -108,32 +108,27 @@ def received_tonnes(
             sa.Integer,
         )
         year_col = sa.cast(sa.literal_column(str(int(year))), sa.Integer)
+        keys = [listings.c.site_id, deals.c.material_code, month_col]
     else:
         year_col, month_col = local_year_month(at, dialect)
-    origin = shipments.join(deals, deals.c.id == shipments.c.deal_id).join(
-        listings, listings.c.id == deals.c.listing_id
-    )
-    keyed = [
-        listings.c.site_id.label("origin_site_id"),
-        deals.c.material_code.label("material_code"),
-        year_col.label("year"),
-        month_col.label("month"),
-    ]
-    # Settled tonnes replace the weighbridge's: every receipt's weighbridge tonnes, plus
-    # (settled − weighbridge) for the few settled disputes, summed — the same total as
-    # coalesce(settled, weighbridge) per receipt without a dispute look-up for each of them.
-    each = sa.union_all(
-        sa.select(*keyed, shipments.c.received_t.label("t")).select_from(origin).where(*conds),
-        sa.select(*keyed, (disputes.c.settled_t - shipments.c.received_t).label("t"))
-        .select_from(origin.join(disputes, disputes.c.shipment_id == shipments.c.id))
-        .where(*conds, disputes.c.settled_t.is_not(None)),
-    ).subquery("receipt_rows")
-    e = each.c
-    group = [e.origin_site_id, e.material_code, e.year, e.month]
+        keys = [listings.c.site_id, deals.c.material_code, year_col, month_col]
     stmt = (
-        sa.select(*group, type_coerce(func.sum(e.t), tonnes()).label("received_t"))
-        .select_from(each)
-        .group_by(*group)
+        sa.select(
+            listings.c.site_id.label("origin_site_id"),
+            deals.c.material_code.label("material_code"),
+            year_col.label("year"),
+            month_col.label("month"),
+            type_coerce(
+                func.sum(func.coalesce(disputes.c.settled_t, shipments.c.received_t)), tonnes()
+            ).label("received_t"),
+        )
+        .select_from(
+            shipments.join(deals, deals.c.id == shipments.c.deal_id)
+            .join(listings, listings.c.id == deals.c.listing_id)
+            .outerjoin(disputes, disputes.c.shipment_id == shipments.c.id)
+        )
+        .where(*conds)
+        .group_by(*keys)
     )
     if shared:
         return stmt.cte("received").prefix_with("MATERIALIZED")
