@@ -9,10 +9,10 @@ PostgreSQL database already upgraded) it writes the same rows there.
 It then times, in this process, median of 15 after a warm-up, the services the API handlers
 call (no HTTP, no token look-up):
 
-* ``GET /listings?material=fly_ash&lat&lon&radius_km`` (:func:`market.offers.listings.
-  search_listings`) as a member of one buyer organisation (others' sites are measured from
-  their rounded coordinates), at 10 and 30 km around Dongbao, nearest first and by delivered
-  cost: how many listings the radius holds, and the time;
+* ``GET /listings?material=fly_ash&lat&lon&radius_km`` (``search_listings`` of
+  :mod:`market.offers.listings`) as a member of one buyer organisation (others' sites are
+  measured from their rounded coordinates), at 10 and 30 km around Dongbao, nearest first
+  and by delivered cost: how many listings the radius holds, and the time;
 * ``GET /listings/{id}/matches`` and ``GET /demands/{id}/matches`` (top 20) as the owner,
   with the per-process book warm (what every request after the first sees).
 
