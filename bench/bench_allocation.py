@@ -10,7 +10,7 @@ and checks that both, and the HiGHS LP cross-check up to 2,000 per side, move th
 the same cost. Target: median ≤ 1 s at 2,000 per side (the previous two-LP solver took 158 s).
 
 Then, at 2,000 per side, the longest stall of an event loop ticking every 5 ms while one
-allocation runs in the loop's own thread (OR-Tools holds the GIL) and while it runs in the
+allocation runs in the loop's own thread (pairs and solve hold it) and while it runs in the
 worker process the API and pages use (:mod:`market.stats.allocation_worker`): the time
 of each and the same tonnes and cost.
 """
@@ -125,9 +125,8 @@ async def _worker_vs_loop(n: int) -> None:
 
 def main() -> None:
     medians: dict[int, float] = {}
-    allocate(
-        *city(50), solver="simplex"
-    )  # load (or compile, the first time) the simplex before timing
+    # Load (or compile, the first time) the simplex before timing.
+    allocate(*city(50), solver="simplex")
     for n in SIZES:
         supplies, demands = city(n)
         times = []

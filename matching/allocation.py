@@ -338,7 +338,15 @@ def _solve_component(
     g_kg = np.zeros(0, dtype=np.int64) if group_kg is None else group_kg
     group = np.full(d_kg.size, -1, dtype=np.int64) if demand_group is None else demand_group
     if method == "simplex" or (method == "auto" and tails.size >= SIMPLEX_FROM_PAIRS):
-        return _simplex_component(s_kg, d_kg, tails, heads, costs, group, g_kg)
+        from matching.network_simplex import OutOfRange
+
+        try:
+            return _simplex_component(s_kg, d_kg, tails, heads, costs, group, g_kg)
+        except OutOfRange:
+            # The slack's penalty grows with cost × nodes and the big-M start with that ×
+            # nodes again: for very dear costs on many nodes that leaves exact int64, where
+            # OR-Tools (cost × nodes only) still fits.
+            pass
     return _ortools_component(s_kg, d_kg, tails, heads, costs, group, g_kg)
 
 

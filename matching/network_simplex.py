@@ -52,9 +52,8 @@ def _solve(
     supply_in: I64,
     art_cost: int,
     block_size: int,
-) -> tuple[I64, I64, int, int]:
+) -> tuple[I64, I64, int]:
     m = source_in.size
-    pivots = 0
     all_arcs = m + n
     root = n
     source = np.empty(all_arcs, np.int64)
@@ -135,7 +134,6 @@ def _solve(
         if not found and best >= 0:
             break  # no arc prices out: optimal
         next_arc = e
-        pivots += 1
 
         # --- join node of the cycle
         u = source[in_arc]
@@ -187,12 +185,8 @@ def _solve(
             v_in = first
         change = result != 0
         if delta >= _INF:
-            return (
-                flow[:m].copy(),
-                pi[:n].copy(),
-                2,
-                pivots,
-            )  # unbounded (cannot happen: caps finite)
+            # unbounded: an infinite capacity on a negative cycle (only artificial arcs are)
+            return flow[:m].copy(), pi[:n].copy(), 2
 
         # --- change flow along the cycle
         if delta > 0:
@@ -318,8 +312,8 @@ def _solve(
 
     for a in range(m, all_arcs):
         if flow[a] != 0:
-            return flow[:m].copy(), pi[:n].copy(), 1, pivots  # infeasible
-    return flow[:m].copy(), pi[:n].copy(), 0, pivots
+            return flow[:m].copy(), pi[:n].copy(), 1  # infeasible
+    return flow[:m].copy(), pi[:n].copy(), 0
 
 
 def min_cost_flow(
@@ -361,9 +355,7 @@ def min_cost_flow(
     if art_cost * 4 >= int(_INF) or (m and int(capacities.max()) >= int(_INF)):
         raise OutOfRange("costs or capacities too large for exact int64 arithmetic")
     block = max(math.ceil(math.sqrt(m + n)), 10)
-    flow, pi, status, _pivots = _solve(
-        n, tails, heads, capacities, costs, supplies, art_cost, block
-    )
+    flow, pi, status = _solve(n, tails, heads, capacities, costs, supplies, art_cost, block)
     if status == 1:
         raise Infeasible("supplies cannot be met within the arc capacities")
     if status != 0:

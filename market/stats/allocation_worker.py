@@ -2,9 +2,10 @@
 
 Pair generation is Python and NumPy, and a solve holds the GIL (OR-Tools) or at least the
 CPU (the network simplex, ≈ 0.3 s at 2,000 listings × 2,000 demands, 0.6 s with the pairs);
-in the server's thread that would hold every other request. :func:`allocate_off_loop` sends the instance (the matcher's plain, picklable
-``Supply``/``Demand`` snapshots, the settings and the shared permit caps) to one spawned
-process, started on first use and reused, and gets back
+in the server's thread that would hold every other request. :func:`allocate_off_loop`
+sends the instance (the matcher's plain, picklable ``Supply``/``Demand`` snapshots, the
+settings and the shared permit caps) to one spawned process, started on first use and
+reused, and gets back
 :class:`matching.allocation.Solved` — a few integer arrays — from which the plan's objects
 are built here. Like :mod:`market.ledger.worker`, a worker past the time limit
 (``allocation_seconds``) is killed, and the request is a 503 naming that setting; the app's

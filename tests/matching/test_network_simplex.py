@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from ortools.graph.python import min_cost_flow as ortools_mcf
 
-from matching.allocation import solve_transport, solve_transport_lp
+from matching.allocation import _simplex_component, solve_transport, solve_transport_lp
 from matching.network_simplex import Infeasible, OutOfRange, min_cost_flow
 
 
@@ -110,3 +110,20 @@ def test_transport_with_shared_caps_agrees_across_the_three_solvers(seed: int) -
     assert np.all(received <= d_kg)
     for g in range(3):
         assert received[groups == g].sum() <= g_kg[g]
+
+
+def test_costs_too_dear_for_the_simplex_are_solved_by_ortools() -> None:
+    """100 × 100 pairs at costs near 10^14 fen/t: the slack's penalty × the big-M start
+    leave exact int64 for the simplex (OutOfRange), so the component goes to OR-Tools —
+    the same plan as asking for OR-Tools, all of the smaller side moved."""
+    rng = np.random.default_rng(5)
+    si, di = np.repeat(np.arange(100), 100), np.tile(np.arange(100), 100)
+    cost = rng.integers(10**13, 10**14, si.size)
+    s_kg, d_kg = rng.integers(1, 1_000, 100), rng.integers(1, 1_000, 100)
+    no_caps = np.full(100, -1, np.int64)
+    with pytest.raises(OutOfRange):
+        _simplex_component(s_kg, d_kg, si, di, cost, no_caps, np.zeros(0, np.int64))
+    x = solve_transport(s_kg, d_kg, si, di, cost, method="simplex")
+    y = solve_transport(s_kg, d_kg, si, di, cost, method="ortools")
+    assert int(x @ cost) == int(y @ cost)
+    assert int(x.sum()) == min(int(s_kg.sum()), int(d_kg.sum()))

@@ -3,7 +3,7 @@ settled by agreement or by a regulator; the settled tonnes then count everywhere
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -190,8 +190,6 @@ async def test_the_statistics_count_settled_tonnes_for_a_year_and_for_all_years(
     """The utilisation report's receipts (market.stats.facts.received_tonnes) take a settled
     dispute's tonnes instead of the weighbridge's, next to an undisputed load of the same
     lot: 97 t weighed, 99.5 t settled, + 50 t = 149.5 t — by year and over all years."""
-    from datetime import datetime, timedelta
-
     from market.stats.facts import received_tonnes
 
     seller, buyer, deal, load = await disputed_load(
