@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -124,7 +124,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 async def _client(
     host: str,
     port: int,
-    request: bytes,
+    requests: tuple[bytes, ...],
     expect: int,
     connections: int,
     warm_until: float,
@@ -133,6 +133,14 @@ async def _client(
     ok = errors = 0
     latencies: list[float] = []
     cpu_at_start: list[float] = []
+
+    turn = 0
+
+    def next_request() -> bytes:
+        """The requests in turn, across the connections (one target: always the same)."""
+        nonlocal turn
+        turn += 1
+        return requests[turn % len(requests)]
 
     async def one_connection() -> None:
         nonlocal ok, errors
@@ -143,7 +151,7 @@ async def _client(
                 keep = True
                 while keep and time.time() < end:
                     sent = time.time()
-                    writer.write(request)
+                    writer.write(next_request())
                     async with asyncio.timeout(REQUEST_TIMEOUT_S):
                         status, keep = await _read_response(reader)
                     done = time.time()
@@ -181,13 +189,13 @@ async def _client(
 def _process_main(
     host: str,
     port: int,
-    request: bytes,
+    requests: tuple[bytes, ...],
     expect: int,
     connections: int,
     warm_until: float,
     end: float,
 ) -> _Part:
-    return asyncio.run(_client(host, port, request, expect, connections, warm_until, end))
+    return asyncio.run(_client(host, port, requests, expect, connections, warm_until, end))
 
 
 def _ready() -> bool:
@@ -221,7 +229,7 @@ class LoadGenerator:
 
     def run(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         duration: float,
         warmup: float,
@@ -242,7 +250,7 @@ class LoadGenerator:
 
     def start(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         duration: float,
         warmup: float,
@@ -251,22 +259,29 @@ class LoadGenerator:
         expect: int = 200,
     ) -> PendingRun:
         """Like :meth:`run`, without waiting: the caller may observe the server meanwhile
-        (the window is ``PendingRun.window_start`` to ``PendingRun.window_end``, wall clock)."""
-        parts = urlsplit(url)
-        host, port = parts.hostname, parts.port
-        if parts.scheme != "http" or host not in LOOPBACK or port is None:
-            raise ValueError(f"the load generator only targets http://127.0.0.1:PORT, not {url}")
+        (the window is ``PendingRun.window_start`` to ``PendingRun.window_end``, wall clock).
+
+        Several URLs (of one server) are requested in turn, a different one each request."""
+        urls = [url] if isinstance(url, str) else list(url)
+        requests = []
+        for one in urls:
+            parts = urlsplit(one)
+            host, port = parts.hostname, parts.port
+            if parts.scheme != "http" or host not in LOOPBACK or port is None:
+                raise ValueError(f"the load generator only targets http://127.0.0.1:PORT: {one}")
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            head = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}", "Accept: application/json"]
+            head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+            requests.append(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        if len({urlsplit(one).netloc for one in urls}) != 1 or host is None or port is None:
+            raise ValueError("the URLs of one run must be of one server")
         if not 0 < duration <= 60 or not 0 <= warmup <= 30 or not 1 <= connections <= 256:
             raise ValueError("duration 0–60 s, warm-up 0–30 s, 1–256 connections only")
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        head = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}", "Accept: application/json"]
-        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         warm_until = time.time() + START_SLACK_S + warmup
         end = warm_until + duration
         futures = [
             self._pool.submit(
-                _process_main, host, port, request, expect, connections, warm_until, end
+                _process_main, host, port, tuple(requests), expect, connections, warm_until, end
             )
             for _ in range(self.processes)
         ]

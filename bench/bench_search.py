@@ -12,7 +12,8 @@ call (no HTTP, no token look-up):
 * ``GET /listings?material=fly_ash&lat&lon&radius_km`` (``search_listings`` of
   :mod:`market.offers.listings`) as a member of one buyer organisation (others' sites are
   measured from their rounded coordinates), at 10 and 30 km around Dongbao, nearest first
-  and by delivered cost: how many listings the radius holds, and the time;
+  and by delivered cost: how many listings the radius holds, and the time — ranked from the
+  positions kept in memory (what the API does, warm) and from the database's rows;
 * ``GET /listings/{id}/matches`` and ``GET /demands/{id}/matches`` (top 20) as the owner,
   with the per-process book warm (what every request after the first sees).
 
@@ -218,6 +219,7 @@ async def run(url: str, n: int) -> dict[str, float]:
     from market.offers import listings as svc
     from market.offers import matches
     from market.offers.common import GeoFilter
+    from market.offers.positions import PositionCache
     from market.offers.search import OfferQuery
 
     settings = Settings(database_url=url, tender_poll_seconds=0.0, webhook_poll_seconds=0.0)
@@ -239,22 +241,33 @@ async def run(url: str, n: int) -> dict[str, float]:
             assert found is not None
             return found
 
+        positions = PositionCache(ttl=3600)
         for radius in (10.0, 30.0):
             for sort in ("nearest", "delivered"):
                 per_km = svc.delivered_per_km(settings) if sort == "delivered" else None
+                for path, kept in (("kept", positions), ("database", None)):
 
-                async def search(session: Any, r: float = radius, k: Any = per_km) -> Any:
-                    q = OfferQuery(
-                        "fly_ash", GeoFilter(*DONGBAO, r), None, False, 1, 20, delivered_per_km=k
+                    async def search(
+                        session: Any, r: float = radius, k: Any = per_km, p: Any = kept
+                    ) -> Any:
+                        q = OfferQuery(
+                            "fly_ash",
+                            GeoFilter(*DONGBAO, r),
+                            None,
+                            False,
+                            1,
+                            20,
+                            delivered_per_km=k,
+                            positions=p,
+                        )
+                        return await svc.search_listings(session, await user(session, "buyer"), q)
+
+                    ms, (items, total) = await _median_ms(factory, search)
+                    out[f"search_{radius:.0f}km_{sort}_{path}_ms"] = ms
+                    print(
+                        f"   geo search {radius:.0f} km, {sort:9} ({total:,} listings in the "
+                        f"radius, page of {len(items)}), {path + ' positions':18}: {ms:.1f} ms"
                     )
-                    return await svc.search_listings(session, await user(session, "buyer"), q)
-
-                ms, (items, total) = await _median_ms(factory, search)
-                out[f"search_{radius:.0f}km_{sort}_ms"] = ms
-                print(
-                    f"   geo search {radius:.0f} km, {sort:9} ({total:,} listings in the radius, "
-                    f"page of {len(items)}): {ms:.1f} ms"
-                )
 
         async def listing_matches(session: Any) -> Any:
             q = matches.MatchQuery(limit=20, settings=settings, cache=cache)
@@ -275,7 +288,7 @@ async def run(url: str, n: int) -> dict[str, float]:
             print(f"   {name} matches (top {len(found)}, book warm): {ms:.1f} ms")
         verdict = (
             "meets"
-            if max(v for k, v in out.items() if k.startswith("search")) <= 20
+            if max(v for k, v in out.items() if k.startswith("search") and "_kept_" in k) <= 20
             and max(out["listing_matches_ms"], out["demand_matches_ms"]) <= 10
             else "misses"
         )

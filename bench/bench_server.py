@@ -396,6 +396,127 @@ async def _profile_matches(database_url: str, target: Target, n: int = 100) -> s
     )
 
 
+# --- the hot routes on both databases (issue #14.1) -----------------------------------------
+
+#: A geo search of the demo's fly ash around Jingmen's centre.
+SEARCH = "/api/v1/listings?material=fly_ash&lat=31.03&lon=112.20&radius_km=50"
+#: Distinct centres for the search that no kept answer can serve (each asked about once).
+FRESH_CENTRES = 4000
+#: What issue #14 asks of matches and geo search, relative to /health on the same server.
+TARGET_SHARE, TARGET_P99_MS = 0.60, 50.0
+POSTGRES_URL = os.environ.get(
+    "MARKET_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _fresh_searches(base: str) -> list[str]:
+    """``FRESH_CENTRES`` searches, each at a centre of its own (a 0.001° grid step apart)."""
+    side = int(FRESH_CENTRES**0.5) + 1
+    return [
+        f"{base}/api/v1/listings?material={MATERIAL}&lat={30.95 + 0.001 * (i // side):.3f}"
+        f"&lon={112.10 + 0.001 * (i % side):.3f}&radius_km=50"
+        for i in range(FRESH_CENTRES)
+    ]
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str | None]:
+    """A throw-away PostgreSQL database's URL (dropped afterwards), or None without a server."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(POSTGRES_URL)
+    name = f"bench_server_{os.getpid()}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(
+            host=base.host,
+            port=base.port or 5432,
+            user=base.username,
+            password=base.password,
+            database=base.database or "postgres",
+            timeout=5,
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        yield None
+        return
+    try:
+        yield base.set(database=name).render_as_string(False)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def hot_routes(load: LoadGenerator, label: str, url: str, logdir: Path) -> list[str]:
+    """/health, matches and geo search on one granian worker over ``url`` (demo data loaded),
+    each 5 s in two halves in the order health, matches, search, search, matches, health;
+    then the same two routes with nothing to keep: matches on a server that keeps no answer
+    (``MARKET_READ_CACHE_SECONDS=0``) and searches each at a centre of their own."""
+    env = _server_env(url)
+    health, kept_matches, kept_search = Measured(), Measured(), Measured()
+    computed_matches, fresh_search = Measured(), Measured()
+    half = DURATION_S / 2
+    with serve("granian", env, logdir) as server:
+        target = find_target(server.base)
+        auth = {"Authorization": f"Bearer {target.token}"}
+        matches_path = f"/api/v1/listings/{target.listing_id}/matches?limit={LIMIT}"
+        order = [(HEALTH, health), (matches_path, kept_matches), (SEARCH, kept_search)]
+        for i, (path, into) in enumerate(order + order[::-1]):
+            warm = WARMUP_S if i < len(order) else 0.5
+            measure(load, server, path, into, seconds=half, warmup=warm, headers=auth)
+        fresh = _fresh_searches(server.base)
+        pending = load.start(
+            fresh, duration=DURATION_S, warmup=0.5, connections=CONNECTIONS, headers=auth
+        )
+        time.sleep(max(0.0, pending.window_start - time.time()))
+        before = server.cpu_seconds()
+        time.sleep(max(0.0, pending.window_end - time.time()))
+        after = server.cpu_seconds()
+        cpu = None if before is None or after is None else after - before
+        fresh_search.add(pending.result(), cpu)
+    with serve("granian", env | {"MARKET_READ_CACHE_SECONDS": "0"}, logdir) as server:
+        measure(
+            load,
+            server,
+            matches_path,
+            computed_matches,
+            seconds=DURATION_S,
+            warmup=WARMUP_S,
+            headers=auth,  # the token is the database's: good on this server too
+        )
+
+    def verdict(m: Measured) -> str:
+        share = m.rps / health.rps if health.rps else 0.0
+        p99 = m.result.latency_ms(0.99) if m.result else float("inf")
+        ok = share >= TARGET_SHARE and p99 <= TARGET_P99_MS
+        return (
+            f"{m.rps:,.0f} req/s = {share:.0%} of /health, p99 {p99:.1f} ms "
+            f"({'meets' if ok else 'misses'} ≥ {TARGET_SHARE:.0%} and p99 ≤ {TARGET_P99_MS:g} ms)"
+        )
+
+    lines = [
+        f"{label}: demo data, 1 granian worker, {CONNECTIONS} connections, {DURATION_S:g} s each",
+        f"   /health {health.detail()}",
+        f"   matches (listing {target.listing_id}, {target.matches} matches, kept answer): "
+        f"{verdict(kept_matches)}",
+        f"      {kept_matches.detail()}",
+        f"   geo search (50 km, kept answer): {verdict(kept_search)}",
+        f"      {kept_search.detail()}",
+        f"   nothing kept — matches computed each time: {verdict(computed_matches)}",
+        f"      {computed_matches.detail()}",
+        f"   nothing kept — search at {FRESH_CENTRES:,} centres, one each request: "
+        f"{verdict(fresh_search)}",
+        f"      {fresh_search.detail()}",
+    ]
+    return lines
+
+
 # --- the report -----------------------------------------------------------------------------------
 
 
@@ -459,6 +580,15 @@ def main() -> list[str]:
                 measure(
                     load, granian, path, g_match, seconds=DURATION_S / 2, warmup=warm, headers=auth
                 )
+            hot = hot_routes(load, "SQLite", url, Path(tmp))
+            with _postgres_database() as pg_url:
+                if pg_url is None:
+                    hot += [f"PostgreSQL: none at {POSTGRES_URL} (MARKET_BENCH_POSTGRES_URL)"]
+                else:
+                    pg_env = _server_env(pg_url)
+                    _market(pg_env, "db", "upgrade")
+                    _market(pg_env, "demo", "load")
+                    hot += hot_routes(load, "PostgreSQL", pg_url, Path(tmp))
         profile = asyncio.run(_profile_matches(url, target))
 
     setup = (
@@ -496,6 +626,10 @@ def main() -> list[str]:
     )
     say(f"   granian {g_match.detail()}")
     say(f"   {profile}")
+    say("")
+    say("3. The routes users wait on, relative to /health on the same server (issue #14.1)")
+    for line in hot:
+        say(line)
     say(f"after: {_load_note()}")
     return lines
 

@@ -15,7 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
 import market.tables  # noqa: F401  (every domain's tables and hooks)
 from market import routes
-from market.accounts.deps import provide_user
+from market.accounts.deps import TokenCache, provide_user
 from market.accounts.production import refuse_demo_accounts
 from market.accounts.throttle import TooManyAttempts, handle_too_many
 from market.accounts.verification import bind_settings
@@ -25,11 +25,13 @@ from market.core.deps import close_left_open, provide_db, provide_settings
 from market.core.headers import security_headers
 from market.core.openapi import SECURITY, ClosedBodies, document_problems
 from market.core.problems import EXCEPTION_HANDLERS
+from market.core.response_cache import ResponseCache
 from market.core.scheduler import Scheduler
 from market.core.settings import Settings
 from market.geo.regions import RegionLocator, provide_locate
 from market.ledger import worker as ledger_worker
 from market.offers.matches import BookCache
+from market.offers.positions import PositionCache
 from market.stats import allocation_worker
 from market.trading.jobs import trading_job
 from market.web.apidocs import ShippedSwaggerUI
@@ -91,7 +93,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         lifespan=[lifespan],
         state=State(
-            {"settings": settings, "regions": RegionLocator.default(), "match_books": BookCache()}
+            {
+                "settings": settings,
+                "regions": RegionLocator.default(),
+                "match_books": BookCache(),
+                "answers": ResponseCache(ttl=settings.read_cache_seconds),
+                "tokens": TokenCache(ttl=settings.read_cache_seconds),
+                "positions": PositionCache(),
+            }
         ),
         openapi_config=OpenAPIConfig(
             title="Jingmen solid-waste and recycled-resources exchange",

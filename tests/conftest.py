@@ -24,12 +24,15 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
+from market.accounts.deps import TokenCache
 from market.accounts.uscc import make_uscc
 from market.app import create_app
 from market.core.migrate import upgrade
+from market.core.response_cache import ResponseCache
 from market.core.settings import Settings
 from market.geo.regions import RegionLocator
 from market.offers.matches import BookCache
+from market.offers.positions import PositionCache
 from tests.database import TestDatabase, seed_catalogue
 
 #: The hand-worked city (stats and ledger tests), one build per backend per session.
@@ -211,6 +214,9 @@ async def mutable_catalogue(settings: Settings, database: TestDatabase) -> Async
 FRESH_STATE: dict[str, Callable[[], Any]] = {
     "match_books": BookCache,
     "regions": RegionLocator.default,
+    "answers": ResponseCache,
+    "tokens": TokenCache,
+    "positions": PositionCache,
 }
 KEPT_STATE = {"settings", "engine", "sessionmaker"}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, delete, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from market.accounts import service as accounts
@@ -92,10 +93,11 @@ async def login(
     summary="Revoke the bearer token this request carries",
     status_code=204,
 )
-async def logout(user: CurrentUser, db: Db, request: Request[Any, Any, Any]) -> None:
+async def logout(user: CurrentUser, db: Db, request: Request[Any, Any, Any], state: State) -> None:
     token = bearer_token(request)
     assert token is not None  # CurrentUser resolved it
     await tokens.revoke_bearer(db, token)
+    state.tokens.clear()
 
 
 @get("/me", tags=["accounts"], summary="The logged-in user and their organisations")
@@ -131,8 +133,9 @@ async def my_tokens(
 
 
 @delete("/me/tokens/{token_id:int}", tags=["accounts"], summary="Revoke one of your tokens")
-async def revoke_my_token(token_id: FromPath[int], user: CurrentUser, db: Db) -> None:
+async def revoke_my_token(token_id: FromPath[int], user: CurrentUser, db: Db, state: State) -> None:
     await tokens.revoke_token(db, user, token_id)
+    state.tokens.clear()
 
 
 @post(
@@ -148,7 +151,9 @@ async def change_password(
     db: Db,
     settings: AppSettings,
     request: Request[Any, Any, Any],
+    state: State,
 ) -> PasswordChangedOut:
+    state.tokens.clear()
     try:
         revoked = await tokens.change_password(
             db,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,13 +91,18 @@ async def issue_token(session: AsyncSession, user: User, ttl_hours: int) -> str:
     return token
 
 
+#: Built once: every authenticated request runs it, and building a statement costs about as
+#: much as SQLite takes to run this one (bench/profile_routes.py).
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+    .where(ApiToken.token_hash == bindparam("digest"))
+    .where(ApiToken.expires_at > bindparam("now"))
+    .where(User.active == True)  # noqa: E712
+)
+
+
 async def user_for_token(session: AsyncSession, token: str) -> User | None:
     """The active user a non-expired token belongs to, or None."""
-    stmt = (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == token_digest(token))
-        .where(ApiToken.expires_at > datetime.now(UTC))
-        .where(User.active == True)  # noqa: E712
-    )
-    return (await session.exec(stmt)).first()
+    params = {"digest": token_digest(token), "now": datetime.now(UTC)}
+    return (await session.exec(_USER_FOR_TOKEN, params=params)).first()

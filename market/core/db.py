@@ -19,6 +19,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -120,15 +121,28 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+#: The execution option (set on a session, see :func:`transaction`) of a transaction that
+#: only reads: on SQLite it does not take the write lock.
+READ_ONLY = "market_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    """Take SQLite's write lock up front.
+    """Take SQLite's write lock up front, unless the transaction only reads.
 
     A deferred transaction that reads and then writes fails at once ("database is locked")
     when another connection wrote in between; BEGIN IMMEDIATE instead waits its turn on the
     busy timeout, so concurrent buyers queue rather than get a 500. PostgreSQL needs none of
     this: its row locks and conditional updates do the work.
+
+    A read-only request (:data:`READ_ONLY`) begins nothing: each of its statements reads
+    the latest commit on its own (autocommit, as :func:`transaction` asks of PostgreSQL
+    too), beside the writer and the other readers in WAL mode. Taking the write lock for it
+    made readers queue on SQLite's busy handler, which polls with sleeps of up to 100 ms and
+    serves no one in order: at 16 connections the matches route's p99 was 2.5 s against a
+    p50 of 86 ms (bench/bench_server.py).
     """
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if not conn.get_execution_options().get(READ_ONLY, False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -152,13 +166,18 @@ def make_engine(settings: Settings) -> AsyncEngine:
     """
     if settings.is_sqlite:
         ensure_sqlite_dir(settings.database_url)
-        # A small pool: opening a SQLite connection (thread + PRAGMAs) costs about five times
-        # the work of a simple request, measured in bench/bench_server.py.
+        # A small, fixed pool. Opening a SQLite connection (thread + PRAGMAs) costs about five
+        # times the work of a simple request, so none is opened per request (no overflow).
+        # SQLite has one writer at a time and readers take no lock (_sqlite_begin), so more
+        # connections add no throughput: each is a thread contending for the GIL, and each
+        # writer more waits on the busy handler, which serves no one in order. With 5 + 5
+        # connections /health's p99 at 16 clients was 339 ms, with 2 it was 55 ms; 3 leaves
+        # room for one slow request (a city report, an import) beside the rest.
         engine = create_async_engine(
             settings.database_url,
             echo=settings.log_sql,
-            pool_size=5,
-            max_overflow=5,
+            pool_size=3,
+            max_overflow=0,
             pool_timeout=settings.database_pool_timeout_seconds,
         )
         busy_ms = round(settings.database_busy_timeout_seconds * 1000)
@@ -185,11 +204,30 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+#: A read-only unit of work: no transaction round trips (BEGIN, COMMIT) on either database.
+_READ_ONLY_OPTIONS = {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+
+
+class ReadOnlyWrite(RuntimeError):
+    """A read-only unit of work tried to write (a programming error: mark the handler)."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
+    """In autocommit a write would land at once, not with the unit's end: refuse it."""
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyWrite("a read-only unit of work (READS_ONLY handler) tried to write")
+
+
 class _Transaction(AbstractAsyncContextManager[AsyncSession]):
     """See :func:`transaction`."""
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session = factory()
+    def __init__(self, factory: async_sessionmaker[AsyncSession], read_only: bool) -> None:
+        self._session = (
+            factory(execution_options=_READ_ONLY_OPTIONS, info={READ_ONLY: True})
+            if read_only
+            else factory()
+        )
 
     async def __aenter__(self) -> AsyncSession:
         return self._session
@@ -215,9 +253,14 @@ class _Transaction(AbstractAsyncContextManager[AsyncSession]):
 
 
 def transaction(
-    factory: async_sessionmaker[AsyncSession],
+    factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
 ) -> AbstractAsyncContextManager[AsyncSession]:
     """One unit of work: commit when the block finishes, roll back on any exception.
+
+    ``read_only``: the work only reads. Each statement then runs on its own (autocommit): it
+    sees the latest commit, not one snapshot for the whole unit, as a read-committed
+    transaction on PostgreSQL would. On SQLite it takes no write lock. Nothing may write in
+    it: a write would be committed at once, not at the end.
 
     A class, not an ``@asynccontextmanager`` generator: a request dependency that holds this
     open (``provide_db``) is itself a generator, and when Litestar leaves it to the garbage
@@ -226,4 +269,4 @@ def transaction(
     then "already running" and the log filled with ``RuntimeError: aclose(): asynchronous
     generator is already running``.
     """
-    return _Transaction(factory)
+    return _Transaction(factory, read_only)

@@ -21,9 +21,20 @@ from market.core.settings import Settings
 _SESSION_KEY = "market.db_session"
 
 
+#: A route handler's ``opt`` for a handler that only reads (see :func:`provide_db`).
+READS_ONLY: dict[str, Any] = {"read_only": True}
+
+
 async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
-    """Commit when the handler succeeds, roll back when it raises: nothing half-written."""
-    async with transaction(state.sessionmaker) as session:
+    """Commit when the handler succeeds, roll back when it raises: nothing half-written.
+
+    A handler whose ``opt`` is :data:`READS_ONLY` gets a read-only transaction
+    (:func:`market.core.db.transaction`): the hot searches and views, not every GET,
+    since a deferred transaction that does write can fail at once when another connection
+    wrote first; a handler is marked once it is known to write nothing.
+    """
+    read_only = bool(request.route_handler.opt.get("read_only"))
+    async with transaction(state.sessionmaker, read_only=read_only) as session:
         request.scope[_SESSION_KEY] = session  # type: ignore[literal-required]
         yield session
     request.scope.pop(_SESSION_KEY, None)  # type: ignore[misc]

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     database_statement_timeout_seconds: PositiveSeconds = 15.0
     database_pool_timeout_seconds: PositiveSeconds = 10.0
     database_busy_timeout_seconds: PositiveSeconds = 5.0
+    #: How long a read-only request may trust what this worker kept: a bearer token checked
+    #: (market.accounts.deps.TokenCache) and an answer of matches or a search, for changes its
+    #: stamp does not see (market.core.response_cache); 0 keeps nothing.
+    read_cache_seconds: NonNegativeSeconds = 1.0
     #: Freight rate for delivered-cost matching, CNY per tonne-km (DOMAIN §4: 0.3–0.6, unconfirmed).
     freight_cny_per_t_km: NonNegativeDecimal = Decimal("0.45")
     #: Road distance ≈ geodesic × circuity when no routing server is configured.

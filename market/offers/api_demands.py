@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from litestar import get, patch, post
+from dataclasses import replace
+from typing import Any
+
+from litestar import Request, Response, get, patch, post
+from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from market.accounts.deps import CurrentUser
 from market.accounts.models import User
-from market.core.deps import Db
+from market.core.deps import READS_ONLY, Db
 from market.core.openapi import problems
+from market.core.response_cache import cached_json
 from market.core.schemas import Page
 from market.offers import demands as svc
 from market.offers.api_params import SEARCH, SearchQuery
 from market.offers.common import DEMANDS, readable
 from market.offers.privacy import demand_views
 from market.offers.schemas import DemandIn, DemandOut, DemandPatch
+from market.offers.search import search_stamp
 
 
 async def _one(db: Db, user: User, demand_id: int) -> DemandOut:
@@ -38,13 +44,29 @@ async def create_demand(data: JSONBody[DemandIn], user: CurrentUser, db: Db) -> 
     tags=["demands"],
     summary="Open demand requests, nearest first when lat/lon given",
     dependencies=SEARCH,
+    opt=READS_ONLY,
 )
-async def search_demands(user: CurrentUser, db: Db, search: SearchQuery) -> Page[DemandOut]:
-    items, total = await svc.search_demands(db, user, search)
-    return Page[DemandOut](items=items, total=total, page=search.page, page_size=search.page_size)
+async def search_demands(
+    user: CurrentUser,
+    db: Db,
+    search: SearchQuery,
+    state: State,
+    request: Request[Any, Any, Any],
+) -> Response[Page[DemandOut]]:
+    search = replace(search, positions=state.positions)
+
+    async def compute() -> Page[DemandOut]:
+        items, total = await svc.search_demands(db, user, search)
+        return Page[DemandOut](
+            items=items, total=total, page=search.page, page_size=search.page_size
+        )
+
+    stamp = await search_stamp(db, DEMANDS, search)
+    key = ("demands", user.id, search)
+    return await cached_json(request, state.answers, key, stamp, compute)
 
 
-@get("/demands/{demand_id:int}", tags=["demands"])
+@get("/demands/{demand_id:int}", tags=["demands"], opt=READS_ONLY)
 async def get_demand(demand_id: FromPath[int], user: CurrentUser, db: Db) -> DemandOut:
     await readable(db, DEMANDS, user, demand_id)
     return await _one(db, user, demand_id)

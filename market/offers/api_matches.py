@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from litestar import get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from market.accounts.deps import CurrentUser
-from market.core.deps import AppSettings, Db
+from market.core.deps import READS_ONLY, AppSettings, Db
 from market.core.openapi import problems
+from market.core.response_cache import cached_json
 from market.core.settings import Settings
 from market.offers import matches
 from market.offers.compliance import listing_compliance as check_listing
@@ -48,6 +49,7 @@ def match_query(settings: Settings, state: State, limit: int) -> matches.MatchQu
     tags=["matching"],
     summary="Best open demand requests for this listing by delivered cost (producer, regulators)",
     responses=problems(403),
+    opt=READS_ONLY,
 )
 async def listing_matches(
     listing_id: FromPath[int],
@@ -55,11 +57,18 @@ async def listing_matches(
     db: Db,
     settings: AppSettings,
     state: State,
+    request: Request[Any, Any, Any],
     limit: Limit = 20,
-) -> ListingMatchesOut:
+) -> Response[ListingMatchesOut]:
     ask = match_query(settings, state, limit)
-    items = await matches.listing_matches(db, user, listing_id, ask)
-    return ListingMatchesOut.model_validate(page(ask, items) | {"listing_id": listing_id})
+
+    async def compute() -> ListingMatchesOut:
+        items = await matches.listing_matches(db, user, listing_id, ask)
+        return ListingMatchesOut.model_validate(page(ask, items) | {"listing_id": listing_id})
+
+    stamp = await matches.listing_stamp(db, listing_id)
+    key = ("listing-matches", listing_id, limit, user.id)
+    return await cached_json(request, state.answers, key, stamp, compute)
 
 
 @get(
@@ -67,6 +76,7 @@ async def listing_matches(
     tags=["matching"],
     summary="Best open listings for this demand request by delivered cost (buyer, regulators)",
     responses=problems(403),
+    opt=READS_ONLY,
 )
 async def demand_matches(
     demand_id: FromPath[int],
@@ -74,11 +84,18 @@ async def demand_matches(
     db: Db,
     settings: AppSettings,
     state: State,
+    request: Request[Any, Any, Any],
     limit: Limit = 20,
-) -> DemandMatchesOut:
+) -> Response[DemandMatchesOut]:
     ask = match_query(settings, state, limit)
-    items = await matches.demand_matches(db, user, demand_id, ask)
-    return DemandMatchesOut.model_validate(page(ask, items) | {"demand_id": demand_id})
+
+    async def compute() -> DemandMatchesOut:
+        items = await matches.demand_matches(db, user, demand_id, ask)
+        return DemandMatchesOut.model_validate(page(ask, items) | {"demand_id": demand_id})
+
+    stamp = await matches.demand_stamp(db, demand_id)
+    key = ("demand-matches", demand_id, limit, user.id)
+    return await cached_json(request, state.answers, key, stamp, compute)
 
 
 @get(

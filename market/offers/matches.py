@@ -396,6 +396,51 @@ class BookCache:
         book.apply(found, [i for i in ids if i not in kept])
 
 
+# --- stamps of kept answers (market.core.response_cache) -----------------------------------
+
+
+def _ungated(material_code: Any) -> Any:
+    """The material is neither hazardous nor a battery: its matches hang on no permit or deal
+    elsewhere (those books are rebuilt on ``permit_use.version``), so a stamp can vouch."""
+    return sa.exists().where(
+        col(Material.code) == material_code,
+        col(Material.hazardous) == False,  # noqa: E712
+        col(Material.battery) == False,  # noqa: E712
+    )
+
+
+def _stamp_statement(own: Any, other: Any) -> Any:
+    """One row's latest change and the latest change of the other side's rows of its
+    material, for one bound ``id``; no row when the material is gated."""
+    book = (
+        sa.select(func.max(col(other.updated_at)))
+        .where(col(other.material_code) == col(own.material_code))
+        .scalar_subquery()
+    )
+    return sa.select(col(own.updated_at), book).where(
+        col(own.id) == sa.bindparam("id"), _ungated(col(own.material_code))
+    )
+
+
+#: Built once: they run on every match request (see _USER_FOR_TOKEN in accounts.service).
+_LISTING_STAMP = _stamp_statement(Listing, Demand)
+_DEMAND_STAMP = _stamp_statement(Demand, Listing)
+
+
+async def listing_stamp(session: AsyncSession, listing_id: int) -> tuple[Any, ...] | None:
+    """What a listing's matches were computed from, in one statement: the listing's and its
+    material's demands' latest change; None when there is no such (ungated) listing."""
+    row = (await session.exec(_LISTING_STAMP, params={"id": listing_id})).first()
+    return None if row is None else tuple(row)
+
+
+async def demand_stamp(session: AsyncSession, demand_id: int) -> tuple[Any, ...] | None:
+    """As :func:`listing_stamp` for a demand's matches: the demand's and its material's
+    listings' latest change (deals and deliveries change a listing's ``updated_at``)."""
+    row = (await session.exec(_DEMAND_STAMP, params={"id": demand_id})).first()
+    return None if row is None else tuple(row)
+
+
 # --- views ------------------------------------------------------------------------------------
 
 

@@ -9,12 +9,12 @@ producers' and buyers' sites are measured as others are shown them
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, literal_column
+from sqlalchemy import ColumnElement, bindparam, func, literal_column
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +24,7 @@ from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import Site, User
 from market.core.errors import Invalid
 from market.offers.common import GeoFilter, OfferKind
+from market.offers.positions import PositionCache, Positions, kg
 from market.offers.privacy import COORD_DECIMALS, OfferT
 
 #: How far a site rounded to 0.01° can move: half a hundredth of a degree each way, plus slack.
@@ -124,29 +125,96 @@ async def nearest_page(
     if by_cost:
         columns.append(price_column)
     rows = (await session.exec(select(*columns).join(Site).where(*where))).all()
-    if not rows:
+    n = len(rows)
+    return rank(
+        geo,
+        np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+        np.fromiter((r[1] for r in rows), dtype=np.float64, count=n),
+        np.fromiter((r[2] for r in rows), dtype=np.float64, count=n),
+        np.fromiter((r[3] for r in rows), dtype=np.int64, count=n),
+        np.fromiter((float(r[4]) for r in rows), np.float64, n) if by_cost else None,
+        exact_orgs=exact_orgs if owner_column is not None else None,
+        hide=owner_column is not None,
+        per_km=per_km,
+        offset=offset,
+        page_size=page_size,
+    )
+
+
+def rank(
+    geo: GeoFilter,
+    ids: np.ndarray[Any, Any],
+    lons: np.ndarray[Any, Any],
+    lats: np.ndarray[Any, Any],
+    owners: np.ndarray[Any, Any],
+    prices: np.ndarray[Any, Any] | None,
+    *,
+    exact_orgs: set[int] | None,
+    hide: bool,
+    per_km: float | None,
+    offset: int,
+    page_size: int,
+) -> tuple[list[int], dict[int, float], int]:
+    """One page of the rows nearest ``geo`` (cheapest delivered first with ``prices`` and
+    ``per_km``), their distances, and how many are within the radius: what
+    :func:`nearest_page` does once it has the rows, for the database's rows and for those
+    kept in memory (:mod:`market.offers.positions`) alike.
+
+    ``hide``: rows of organisations not in ``exact_orgs`` are measured from their site rounded
+    to 0.01° and their distance rounded to whole km (``exact_orgs`` None: none hidden).
+    """
+    if not len(ids):
         return [], {}, 0
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    lons = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    lats = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-    hidden = np.zeros(len(rows), dtype=bool)
-    if owner_column is not None and exact_orgs is not None:
-        hidden = np.fromiter((r[3] not in exact_orgs for r in rows), dtype=bool, count=len(rows))
+    hidden = np.zeros(len(ids), dtype=bool)
+    if hide and exact_orgs is not None:
+        hidden = ~np.isin(owners, np.fromiter(exact_orgs, np.int64, len(exact_orgs)))
         lons = np.where(hidden, np.round(lons, COORD_DECIMALS), lons)
         lats = np.where(hidden, np.round(lats, COORD_DECIMALS), lats)
     dist = geodesic_km_many(geo.lon, geo.lat, lons, lats)
     dist = np.where(hidden, np.round(dist), dist)
     keep = dist <= geo.radius_km if geo.radius_km is not None else slice(None)
     ids, dist = ids[keep], dist[keep]
-    if by_cost:
-        assert per_km is not None
-        prices = np.fromiter((float(r[4]) for r in rows), np.float64, len(rows))[keep]
-        order = np.lexsort((ids, dist, np.round(prices + per_km * dist, 2)))
+    if prices is not None and per_km is not None:
+        order = np.lexsort((ids, dist, np.round(prices[keep] + per_km * dist, 2)))
     else:
         order = np.lexsort((ids, dist))
     chosen = order[offset : offset + page_size]
     page_ids = [int(i) for i in ids[chosen]]
     return page_ids, {int(ids[i]): float(dist[i]) for i in chosen}, len(ids)
+
+
+def kept_page(
+    kept: Positions,
+    geo: GeoFilter,
+    min_quantity_t: Decimal | None,
+    page: int,
+    page_size: int,
+    *,
+    exact_orgs: set[int] | None,
+    per_km: float | None,
+) -> tuple[list[int], dict[int, float], int]:
+    """:func:`nearest_page` over the open rows kept in memory: the same bounding box (with the
+    rounding margin) and minimum tonnes, as column masks, then :func:`rank`."""
+    mask = np.ones(len(kept), dtype=bool)
+    box = geo.bbox(margin_km=ROUNDING_MARGIN_KM)
+    if box is not None:
+        mask &= (kept.lons >= box[0]) & (kept.lons <= box[2])
+        mask &= (kept.lats >= box[1]) & (kept.lats <= box[3])
+    if min_quantity_t is not None:
+        mask &= kept.kg >= kg(min_quantity_t)
+    return rank(
+        geo,
+        kept.ids[mask],
+        kept.lons[mask],
+        kept.lats[mask],
+        kept.orgs[mask],
+        kept.prices[mask],
+        exact_orgs=exact_orgs,
+        hide=True,
+        per_km=per_km,
+        offset=(page - 1) * page_size,
+        page_size=page_size,
+    )
 
 
 @dataclass(frozen=True)
@@ -162,6 +230,30 @@ class OfferQuery:
     #: CNY per tonne-km of the shown distance (freight rate × circuity): when set and
     #: located, listings come cheapest delivered (price + haul) first and say that cost.
     delivered_per_km: Decimal | None = None
+    #: The process's kept positions: a located search of one material's open rows is then
+    #: ranked in memory (same answer as the database's path; not part of the query's identity).
+    positions: PositionCache | None = field(default=None, compare=False, hash=False)
+
+
+#: The stamp statement of each kind, built once (see _USER_FOR_TOKEN in accounts.service).
+_STAMPS: dict[str, Any] = {}
+
+
+async def search_stamp(
+    session: AsyncSession, kind: OfferKind[OfferT], q: OfferQuery
+) -> tuple[Any, ...] | None:
+    """What a search of one material was computed from: its rows' latest change (every write
+    to a listing or demand sets ``updated_at``; one step down the material's version index).
+    None, not to be kept, for a search across materials."""
+    if q.material is None:
+        return None
+    stmt = _STAMPS.get(kind.noun)
+    if stmt is None:
+        model = kind.model
+        stmt = _STAMPS[kind.noun] = select(func.max(col(model.updated_at))).where(
+            col(model.material_code) == bindparam("material")
+        )
+    return ((await session.exec(stmt, params={"material": q.material})).one(),)
 
 
 async def search_ids(
@@ -170,6 +262,13 @@ async def search_ids(
     """One page of ids nearest first when located (else newest first), distances, total."""
     model = kind.model
     mine = await member_org_ids(session, viewer)
+    exact = None if sees_everything(viewer) else mine
+    per_km = None if q.delivered_per_km is None else float(q.delivered_per_km)
+    if q.positions is not None and q.geo is not None and q.material and not q.mine:
+        kept = await q.positions.positions(session, kind, q.material)
+        return kept_page(
+            kept, q.geo, q.min_quantity_t, q.page, q.page_size, exact_orgs=exact, per_km=per_km
+        )
     conds: list[Any] = [
         col(model.organization_id).in_(mine) if q.mine else col(model.status) == "open"
     ]
@@ -186,7 +285,7 @@ async def search_ids(
         q.page,
         q.page_size,
         owner_column=col(model.organization_id),
-        exact_orgs=None if sees_everything(viewer) else mine,
+        exact_orgs=exact,
         price_column=getattr(model, "price_cny_t", None),
-        per_km=None if q.delivered_per_km is None else float(q.delivered_per_km),
+        per_km=per_km,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request, get
@@ -60,9 +61,13 @@ POST_FORM = PostForm(
 
 
 @get("/demands", name="web-demands")
-async def demands_page(request: Request[Any, Any, Any], member: Member, db: Db) -> Template:
+async def demands_page(
+    request: Request[Any, Any, Any], member: Member, db: Db, state: State
+) -> Template:
     search = await search_page(request, member, db)
-    rows, total = await search.rows(lambda q: svc.search_demands(db, member.user, q))
+    rows, total = await search.rows(
+        lambda q: svc.search_demands(db, member.user, replace(q, positions=state.positions))
+    )
     grade_names: dict[tuple[str, str], str] = {}
     for code in sorted({r.material_code for r in rows if r.grade}):
         for grade, _limits in await catalogue.grades(db, code):

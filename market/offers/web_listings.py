@@ -83,7 +83,9 @@ async def listings_page(
             search.form.errors.add("sort", gettext("needs a place to deliver to"))
         rate = svc.delivered_per_km(settings)
     rows, total = await search.rows(
-        lambda q: svc.search_listings(db, member.user, replace(q, delivered_per_km=rate))
+        lambda q: svc.search_listings(
+            db, member.user, replace(q, delivered_per_km=rate, positions=state.positions)
+        )
     )
     locator = await current_locator(db, state)
     geo = search.form.geo
