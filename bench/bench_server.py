@@ -95,11 +95,11 @@ def _market(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _server_command(name: str, port: int) -> list[str]:
+def _server_command(name: str, port: int, workers: int = 1) -> list[str]:
     if name == "granian":
         # Exactly what `market serve` runs (Granian, ASGI interface, its defaults).
         return [sys.executable, "-m", "market.cli", "serve", "--host", HOST, "--port", str(port),
-                "--workers", "1"]  # fmt: skip
+                "--workers", str(workers)]  # fmt: skip
     return [sys.executable, "-m", "uvicorn", "market.asgi:app", "--host", HOST, "--port",
             str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"]  # fmt: skip
 
@@ -138,13 +138,13 @@ class Server:
 
 
 @contextmanager
-def serve(name: str, env: dict[str, str], logdir: Path) -> Iterator[Server]:
+def serve(name: str, env: dict[str, str], logdir: Path, *, workers: int = 1) -> Iterator[Server]:
     """Start a server in its own process group; always kill the whole group afterwards."""
     port = _free_port()
     log = logdir / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            _server_command(name, port),
+            _server_command(name, port, workers),
             env=env,
             cwd=ROOT,
             stdout=out,

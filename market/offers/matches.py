@@ -114,8 +114,16 @@ async def _demand_objects(
     )
     rows = (await session.exec(stmt)).all()
     # The eligibility rule's own data: valid on China's date, with capacity left this year.
-    permits = await permit_use.usable_permit_kinds(session, datetime.now(UTC))
-    preset_limits = {g.key: g.limits for g in await catalogue.matching_grades(session, material)}
+    # Permits open hazardous lots only (matching.scoring.score_supplies), so a material that
+    # is not hazardous needs none; grade presets only rows that name a grade. Each is a read
+    # of every permit (and this year's deals) or of the material's grades, per request.
+    hazardous = (await catalogue.get_material(session, material)).hazardous
+    permits = await permit_use.usable_permit_kinds(session, datetime.now(UTC)) if hazardous else {}
+    preset_limits = (
+        {g.key: g.limits for g in await catalogue.matching_grades(session, material)}
+        if any(d.grade_key for d, _, _ in rows)
+        else {}
+    )
     out = []
     for d, site, org in rows:
         assert d.id is not None
