@@ -2,7 +2,9 @@
 
 A token is a login on one device or script. Listing shows when each was issued and when it
 expires (never the token, which is not stored); revoking deletes the row, so the token stops
-working at once on every worker. Changing the password revokes every other token: whoever
+working at once on every worker for anything that writes, and on this worker for reads too;
+another worker's read-only routes trust a check for ``MARKET_READ_CACHE_SECONDS`` (1 s,
+:class:`market.accounts.deps.TokenCache`). Changing the password revokes every other token: whoever
 learnt the old password may have logged in with it.
 """
 
