@@ -80,6 +80,7 @@ from market.core.settings import Settings
 from market.stats import checks, grouping
 from market.stats import utilisation as stats
 from market.stats.schemas import UtilisationOut
+from market.trading.receipts import receipt_months, received_by_origin_month
 
 MONTHS = 12
 MATERIALS = ("phosphogypsum", "fly_ash", "ggbs", "fgd_gypsum", "steel_slag")
@@ -282,6 +283,15 @@ async def build(settings: Settings, n: int) -> dict[str, int]:
         await _insert(conn, "listings", _rows_listings(n, now))
         sizes["deals"] = await _insert(conn, "deals", _rows_deals(n, now, rnd))
         sizes["receipts"] = await _insert(conn, "shipments", _rows_shipments(n, now, rnd))
+        # What the receipts would have kept as they were confirmed (count_receipt), summed
+        # from them once, as migration 0018 fills a database migrated before it.
+        summed = received_by_origin_month(conn.dialect.name)
+        columns = ("origin_site_id", "material_code", "year", "month", "received_t")
+        await conn.execute(
+            sa.insert(receipt_months).from_select(
+                columns, sa.select(*(summed.c[c] for c in columns))
+            )
+        )
     if settings.is_sqlite:
         async with engine.begin() as conn:
             await conn.exec_driver_sql("PRAGMA optimize")

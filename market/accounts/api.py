@@ -97,6 +97,7 @@ async def logout(user: CurrentUser, db: Db, request: Request[Any, Any, Any], sta
     token = bearer_token(request)
     assert token is not None  # CurrentUser resolved it
     await tokens.revoke_bearer(db, token)
+    await db.commit()  # then forget: a read meanwhile would have kept the token again
     state.tokens.clear()
 
 
@@ -135,6 +136,7 @@ async def my_tokens(
 @delete("/me/tokens/{token_id:int}", tags=["accounts"], summary="Revoke one of your tokens")
 async def revoke_my_token(token_id: FromPath[int], user: CurrentUser, db: Db, state: State) -> None:
     await tokens.revoke_token(db, user, token_id)
+    await db.commit()  # then forget (see logout)
     state.tokens.clear()
 
 
@@ -153,7 +155,6 @@ async def change_password(
     request: Request[Any, Any, Any],
     state: State,
 ) -> PasswordChangedOut:
-    state.tokens.clear()
     try:
         revoked = await tokens.change_password(
             db,
@@ -167,6 +168,8 @@ async def change_password(
     except Invalid:
         await db.commit()  # a wrong old password counts; nothing else was written
         raise
+    await db.commit()  # then forget (see logout)
+    state.tokens.clear()
     return PasswordChangedOut(revoked_tokens=revoked)
 
 

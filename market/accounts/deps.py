@@ -70,6 +70,9 @@ async def provide_user(
         if user is None:
             user = await user_for_token(db, token)
             if user is not None:
+                # Detached, so that this request's rollback (a 404, say) cannot expire the
+                # instance the next requests are given; they only read its columns.
+                db.expunge(user)
                 cache.put(digest, user)
     if user is None:
         raise Unauthorized(INVALID_TOKEN)

@@ -99,6 +99,10 @@ class ResponseCache:
     def clear(self) -> None:
         self._answers.clear()
 
+    def busy(self, key: Hashable) -> bool:
+        """Whether a request is computing (or waiting to compute) ``key``'s answer now."""
+        return bool(self._waiting.get(key))
+
     @asynccontextmanager
     async def computing(self, key: Hashable) -> AsyncIterator[None]:
         """Hold the key's lock while its answer is computed (the lock goes with its last
@@ -129,12 +133,16 @@ async def cached_json(
     key: Hashable,
     stamp: Hashable | None,
     compute: Callable[[], Awaitable[T]],
+    release: Callable[[], Awaitable[None]] | None = None,
 ) -> Response[T]:
     """The answer kept for ``key`` at ``stamp``, else ``compute()``'s, encoded and kept.
 
     ``stamp`` None: not to be kept (the row is missing, so ``compute`` answers the problem,
     or the answer depends on more than a stamp can say). The body is encoded with the
     route's own type encoders, so a kept answer is byte for byte the one computed.
+    ``release``: give back the request's database connection before waiting for another
+    request's computation (a read-only session's commit), so that waiters do not hold the
+    pool (SQLite's is 3) while one computes.
     """
     body = None if stamp is None else cache.get(key, stamp)
     if stamp is None:
@@ -149,6 +157,8 @@ async def cached_json(
         # One computation per key at a time: when a kept answer goes stale under load, the
         # requests arriving meanwhile wait for it rather than each computing it again (at 16
         # connections that herd was the route's p99).
+        if release is not None and cache.busy(key):
+            await release()
         async with cache.computing(key):
             body = cache.get(key, stamp)
             if body is None:

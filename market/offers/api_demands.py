@@ -63,7 +63,7 @@ async def search_demands(
 
     stamp = await search_stamp(db, DEMANDS, search)
     key = ("demands", user.id, search)
-    return await cached_json(request, state.answers, key, stamp, compute)
+    return await cached_json(request, state.answers, key, stamp, compute, db.commit)
 
 
 @get("/demands/{demand_id:int}", tags=["demands"], opt=READS_ONLY)

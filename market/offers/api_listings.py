@@ -79,7 +79,7 @@ async def search_listings(
 
     stamp = await search_stamp(db, LISTINGS, search)
     key = ("listings", user.id, search)
-    return await cached_json(request, state.answers, key, stamp, compute)
+    return await cached_json(request, state.answers, key, stamp, compute, db.commit)
 
 
 @get("/listings/{listing_id:int}", tags=["listings"], opt=READS_ONLY)

@@ -68,7 +68,7 @@ async def listing_matches(
 
     stamp = await matches.listing_stamp(db, listing_id)
     key = ("listing-matches", listing_id, limit, user.id)
-    return await cached_json(request, state.answers, key, stamp, compute)
+    return await cached_json(request, state.answers, key, stamp, compute, db.commit)
 
 
 @get(
@@ -95,7 +95,7 @@ async def demand_matches(
 
     stamp = await matches.demand_stamp(db, demand_id)
     key = ("demand-matches", demand_id, limit, user.id)
-    return await cached_json(request, state.answers, key, stamp, compute)
+    return await cached_json(request, state.answers, key, stamp, compute, db.commit)
 
 
 @get(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +85,8 @@ class PositionCache:
     """:class:`Positions` per kind and material, kept current across requests."""
 
     ttl: float = 30.0
+    #: Seconds before the latest change seen from which changed rows are read again.
+    lookback: float = 5.0
     builds: int = 0
     updates: int = 0
     _entries: dict[tuple[str, str], _Entry] = field(default_factory=dict)
@@ -98,16 +100,21 @@ class PositionCache:
                 select(func.max(col(model.updated_at))).where(col(model.material_code) == material)
             )
         ).one()
+        if version is None:  # no rows of this material (or no such material): keep nothing
+            return Positions.from_rows([])
         key = (kind.noun, material)
         entry = self._entries.get(key)
         now = time.monotonic()
-        if entry is not None and now - entry.built <= self.ttl:
+        if entry is not None and entry.version is not None and now - entry.built <= self.ttl:
             if entry.version != version:
-                # Rows written after the latest instant seen (see BookCache._get on a row of
-                # that very microsecond committed after the look: the ttl's rebuild takes it).
-                changed = sa.select(col(model.id)).where(col(model.material_code) == material)
-                if entry.version is not None:  # else the material had no rows: all are new
-                    changed = changed.where(col(model.updated_at) > entry.version)
+                # Rows written since shortly before the latest instant seen: ``updated_at``
+                # is taken when a row is written, not when it commits, so a writer that
+                # committed after a later one was seen is read again here (replacing a row is
+                # idempotent); one later still is left to the ttl's rebuild.
+                since = entry.version - timedelta(seconds=self.lookback)
+                changed = sa.select(col(model.id)).where(
+                    col(model.material_code) == material, col(model.updated_at) > since
+                )
                 conn = await session.connection()
                 gone = np.fromiter((await conn.execute(changed)).scalars().all(), np.int64)
                 fresh = await self._rows(session, kind, material, gone)

@@ -245,7 +245,7 @@ async def search_stamp(
     """What a search of one material was computed from: its rows' latest change (every write
     to a listing or demand sets ``updated_at``; one step down the material's version index).
     None, not to be kept, for a search across materials."""
-    if q.material is None:
+    if not q.material:
         return None
     stmt = _STAMPS.get(kind.noun)
     if stmt is None:

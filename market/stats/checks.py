@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.core import decimals as dec
 from market.core.settings import Settings
-from market.ledger.service import dialect_name, month_label
+from market.ledger.service import month_label
 from market.stats.facts import Facts, Found, L, tonnes_from_kg
 from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
@@ -47,7 +47,7 @@ async def _flagged(
     with ``month`` only that month's, reading only that month's receipts."""
     if month is not None:
         f = replace(f, year=month[0], month=month[1])
-    facts = Facts(dialect_name(session), f.year, month=f.month, places=False)
+    facts = Facts(f.year, month=f.month, places=False)
     stmt = (
         sa.select(
             L.c.id,
@@ -70,7 +70,7 @@ async def _flagged(
 async def found(session: AsyncSession, f: StatsFilter, settings: Settings) -> Found:
     """The counts of :class:`Found` by their own queries (the report has them from its
     grouped query, :func:`market.stats.grouping.grouped_with_totals`)."""
-    facts = Facts(dialect_name(session), f.year, month=f.month, places=False)
+    facts = Facts(f.year, month=f.month, places=False)
     flagged = facts.unbalanced(settings)
     month = L.c.year * 100 + L.c.month
     count, first, last = (

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from market.ledger.rules import china_month, month_label
-from market.ledger.service import dialect_name
 from market.stats.facts import Facts, L
 from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
@@ -55,7 +54,7 @@ class MonthCompleteness:
 async def completeness(session: AsyncSession, f: StatsFilter) -> list[MonthCompleteness]:
     """Every month of the filter's year (or of every year) from the first ledger up to now,
     oldest first; only the filter's month when it names one."""
-    facts = Facts(dialect_name(session), None)
+    facts = Facts(None)
     every_month = replace(f, year=None, month=None)
     stmt = (
         sa.select(L.c.year, L.c.month, L.c.site_id, L.c.material_code)

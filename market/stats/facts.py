@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -19,18 +18,10 @@ from sqlalchemy import BigInteger, ColumnElement, FromClause, func, type_coerce
 
 from market.accounts.models import Organization, Site
 from market.core import decimals as dec
-from market.core.db import tonnes
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES, Ledger
 from market.stats.filters import StatsFilter
-from market.trading.receipts import (
-    CHINA_UTC_OFFSET_HOURS,
-    deals,
-    disputes,
-    listings,
-    local_year_month,
-    shipments,
-)
+from market.trading.receipts import receipt_months
 
 #: The official definitions, shown next to every figure (DOMAIN.md §3).
 FORMULA = {
@@ -64,75 +55,32 @@ def pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return (numerator * 100 / denominator).quantize(_PCT, ROUND_HALF_EVEN)
 
 
-def _china_month_start(year: int, month: int) -> datetime:
-    """The UTC instant a China-time calendar month starts (month 13: the next January)."""
-    y, m = (year + 1, 1) if month == 13 else (year, month)
-    return datetime(y, m, 1, tzinfo=UTC) - timedelta(hours=CHINA_UTC_OFFSET_HOURS)
-
-
-def received_tonnes(
-    dialect: str, year: int | None = None, month: int | None = None, *, shared: bool = False
-) -> FromClause:
+def received_tonnes(year: int | None = None, month: int | None = None) -> FromClause:
     """Exchange receipt tonnes per (origin site, material, year, month), China time.
 
-    The ``received_t`` of :func:`market.trading.receipts.received_by_origin_month` (settled
-    tonnes, else the receiver's weighbridge; confirmed receipts only) and nothing else, so
-    the statistics read only the columns they need. For one year (or one month of it) the
-    China-time month is found by comparing ``received_at`` with the months' UTC starts
-    (a range test on either database) instead of a time-zone conversion per receipt.
-    ``shared``: a ``MATERIALIZED`` common table expression, computed once for a statement
-    that reads it twice.
+    The rows of ``receipt_months``, which the receipts and settlements keep
+    (:func:`market.trading.receipts.count_receipt`): the ``received_t`` of
+    :func:`market.trading.receipts.received_by_origin_month` (settled tonnes, else the
+    receiver's weighbridge; confirmed receipts only) without summing the receipts again for
+    every report. ``year`` (and ``month``) keep only that period's rows.
     """
-    at = shipments.c.received_at
-    conds: list[ColumnElement[bool]] = [
-        shipments.c.received_t.is_not(None),
-        at.is_not(None),
-    ]
-    year_col: ColumnElement[int]
-    month_col: ColumnElement[int]
+    r = receipt_months
+    conds: list[ColumnElement[bool]] = []
     if year is not None:
-        first, last = (month, month) if month is not None else (1, 12)
-        conds += [at >= _china_month_start(year, first), at < _china_month_start(year, last + 1)]
-        # CASTs give SQLite's columns integer affinity, so it can index the join on them;
-        # literals, not parameters, so PostgreSQL sees the same expression wherever it is.
-        month_col = sa.cast(
-            sa.case(
-                *(
-                    (at < _china_month_start(year, m), sa.literal_column(str(m - 1)))
-                    for m in range(first + 1, last + 1)
-                ),
-                else_=sa.literal_column(str(last)),
-            )
-            if first < last
-            else sa.literal_column(str(last)),
-            sa.Integer,
-        )
-        year_col = sa.cast(sa.literal_column(str(int(year))), sa.Integer)
-        keys = [listings.c.site_id, deals.c.material_code, month_col]
-    else:
-        year_col, month_col = local_year_month(at, dialect)
-        keys = [listings.c.site_id, deals.c.material_code, year_col, month_col]
-    stmt = (
+        conds.append(r.c.year == year)
+        if month is not None:
+            conds.append(r.c.month == month)
+    return (
         sa.select(
-            listings.c.site_id.label("origin_site_id"),
-            deals.c.material_code.label("material_code"),
-            year_col.label("year"),
-            month_col.label("month"),
-            type_coerce(
-                func.sum(func.coalesce(disputes.c.settled_t, shipments.c.received_t)), tonnes()
-            ).label("received_t"),
-        )
-        .select_from(
-            shipments.join(deals, deals.c.id == shipments.c.deal_id)
-            .join(listings, listings.c.id == deals.c.listing_id)
-            .outerjoin(disputes, disputes.c.shipment_id == shipments.c.id)
+            r.c.origin_site_id,
+            r.c.material_code,
+            r.c.year,
+            r.c.month,
+            r.c.received_t,
         )
         .where(*conds)
-        .group_by(*keys)
+        .subquery("received")
     )
-    if shared:
-        return stmt.cte("received").prefix_with("MATERIALIZED")
-    return stmt.subquery("received")
 
 
 @dataclass(frozen=True)
@@ -155,23 +103,20 @@ class Facts:
 
     Without ``places`` the joins to sites and organisations are left out: every ledger has
     both (non-null foreign keys), so they would neither add nor drop a row. ``month``
-    (with ``year``) limits the receipts read to that month; ``shared`` see
-    :func:`received_tonnes`.
+    (with ``year``) limits the receipts read to that month.
     """
 
     def __init__(
         self,
-        dialect: str,
         year: int | None = None,
         *,
         month: int | None = None,
         places: bool = True,
-        shared: bool = False,
     ) -> None:
         # Limiting receipts to the filter's year keeps other years out of the aggregate.
         self.year = year
         self.month = month if year is not None else None
-        self.received = received_tonnes(dialect, self.year, self.month, shared=shared)
+        self.received = received_tonnes(self.year, self.month)
         r = self.received
         self.recv = func.coalesce(kg(r.c.received_t), 0)
         self.district = func.coalesce(S.c.district_code, ORG.c.district_code)

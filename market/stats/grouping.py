@@ -23,7 +23,7 @@ from market.core import decimals as dec
 from market.core.errors import Invalid
 from market.core.settings import Settings
 from market.ledger.models import LEDGER_TONNES
-from market.ledger.service import dialect_name, month_label
+from market.ledger.service import month_label
 from market.stats.facts import Facts, Found, L, S, figures, kg, tonnes_from_kg
 from market.stats.filters import StatsFilter
 from market.trading.receipts import execute_core
@@ -75,14 +75,13 @@ async def _rows(
     With ``settings`` (the report) each group also counts its ledgers that no longer
     balance (``unbalanced``) and the first and last month (``year × 100 + month``) with one,
     and one more row (``orphan`` 1) gives the receipt months with no ledger at their origin
-    (``ledgers``: how many, ``exchange_received_t``: their kilograms): the receipts are
-    summed once, as a materialised common table expression, for both.
+    (``ledgers``: how many, ``exchange_received_t``: their kilograms), from the kept receipt
+    months (``receipt_months``) both.
     """
     if group_by not in GROUP_BY:
         raise Invalid("group_by", f"must be one of {', '.join(GROUP_BY)}")
     places = group_by in ("district", "park")
-    shared = settings is not None
-    facts = Facts(dialect_name(session), f.year, month=f.month, places=places, shared=shared)
+    facts = Facts(f.year, month=f.month, places=places)
     keys = _key_columns(facts, group_by)
     stmt: sa.Select[Any] | sa.CompoundSelect
     if settings is None:
@@ -190,14 +189,14 @@ async def grouped_with_totals(
 
 
 async def totals(session: AsyncSession, f: StatsFilter) -> dict[str, Any]:
-    facts = Facts(dialect_name(session), f.year, places=False)
+    facts = Facts(f.year, places=False)
     stmt = sa.select(*facts.sums()).select_from(facts.source).where(*facts.conditions(f))
     return figures((await execute_core(session, stmt)).one()._mapping)
 
 
 async def stockpile_trend(session: AsyncSession, f: StatsFilter) -> list[dict[str, Any]]:
     """Month by month: stored, drawn from stockpiles, net change and the running change."""
-    facts = Facts(dialect_name(session), f.year, places=False)
+    facts = Facts(f.year, places=False)
     stmt = (
         sa.select(
             L.c.year,

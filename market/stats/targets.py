@@ -22,7 +22,7 @@ from market.catalogue.models import Material
 from market.core import decimals as dec
 from market.core.errors import Forbidden, Invalid
 from market.ledger.models import UtilisationTarget
-from market.ledger.service import check_filter, dialect_name
+from market.ledger.service import check_filter
 from market.stats.facts import FORMULA, Facts, L, figures
 from market.stats.filters import StatsFilter, viewer_scope
 from market.stats.schemas import TargetIn
@@ -73,7 +73,7 @@ async def org_material_rates(
     """Figures per (organisation, material) for one year."""
     if not org_ids:
         return {}
-    facts = Facts(dialect_name(session), year)
+    facts = Facts(year)
     f = StatsFilter(year=year, org_ids=frozenset(org_ids))
     stmt = (
         sa.select(L.c.organization_id, L.c.material_code, *facts.sums())

@@ -37,6 +37,7 @@ from market.core.db import metadata, tonnes
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
 from market.offers.models import Listing
 from market.trading.models import Deal, Shipment, ShipmentDispute
+from market.trading.receipts import count_receipt
 
 _LISTINGS = metadata.tables["listings"]
 FIELD = "settled_t"
@@ -237,6 +238,15 @@ async def _settle(
     await session.flush()
     after = {"status": "settled", "settled_t": settled_t, "method": method}
     await record(session, "shipment", shipment.id, "settled", actor, before, after)
+    # The statistics count the settled tonnes instead of the receiver's weighbridge.
+    assert shipment.received_t is not None and shipment.received_at is not None
+    await count_receipt(
+        session,
+        deal.listing_id,
+        deal.material_code,
+        shipment.received_at,
+        settled_t - shipment.received_t,
+    )
     await _recount(
         session, deal.id or 0, settled_t - dispute.credited_t, actor, shipment.id or 0, now
     )

@@ -281,3 +281,24 @@ class ShipmentDispute(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
     settled_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+class ReceiptMonth(SQLModel, table=True):
+    """Confirmed receipt tonnes per origin site, material and China-time month, kept on write.
+
+    The statistics' exchange share of a producer-month (:mod:`market.stats.facts`): the same
+    sum as :func:`market.trading.receipts.received_by_origin_month` (settled tonnes, else the
+    receiver's weighbridge), added to by the receipt (:func:`market.trading.shipments.receive`)
+    and corrected by a settlement (:mod:`market.trading.disputes`) in their transactions, so
+    a year's report joins these rows instead of summing every receipt of the year (200,000 at
+    5,000 organisations) each time it is asked (issue #14.5). A month has a row once it has
+    a receipt.
+    """
+
+    __tablename__ = "receipt_months"
+
+    origin_site_id: int = Field(foreign_key="sites.id", primary_key=True)
+    material_code: str = Field(foreign_key="materials.code", primary_key=True, max_length=40)
+    year: int = Field(primary_key=True)
+    month: int = Field(primary_key=True)
+    received_t: Decimal = Field(sa_column=Column(tonnes(), nullable=False))

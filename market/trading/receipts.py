@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Executable, func, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Subquery
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,6 +50,16 @@ disputes = sa.table(
     "shipment_disputes", sa.column("shipment_id", sa.Integer), sa.column("settled_t", tonnes())
 )
 listings = sa.table("listings", sa.column("id", sa.Integer), sa.column("site_id", sa.Integer))
+#: Confirmed receipt tonnes per origin site, material and China-time month, kept on write
+#: (market.trading.models.ReceiptMonth; :func:`count_receipt`).
+receipt_months = sa.table(
+    "receipt_months",
+    sa.column("origin_site_id", sa.Integer),
+    sa.column("material_code", sa.String),
+    sa.column("year", sa.Integer),
+    sa.column("month", sa.Integer),
+    sa.column("received_t", tonnes()),
+)
 
 
 async def execute_core(session: AsyncSession, stmt: Executable) -> Any:
@@ -76,6 +87,46 @@ def local_year_month(column: Any, dialect: str) -> tuple[ColumnElement[int], Col
         sa.cast(sa.extract("year", local), sa.Integer),
         sa.cast(sa.extract("month", local), sa.Integer),
     )
+
+
+def china_month(at: datetime) -> tuple[int, int]:
+    """(year, month) of an instant in China time: the month a receipt is accounted in."""
+    local = at.astimezone(UTC) + timedelta(hours=CHINA_UTC_OFFSET_HOURS)
+    return local.year, local.month
+
+
+async def count_receipt(
+    session: AsyncSession, listing_id: int, material_code: str, at: datetime, tonnes_t: Any
+) -> None:
+    """Add ``tonnes_t`` (negative to correct) to the receipt month of a load of the listing
+    received at ``at``, in the caller's transaction.
+
+    An upsert, so concurrent receipts of one producer-month add up (PostgreSQL locks the
+    month's row until commit; SQLite has one writer). Called with the receiver's tonnes when a
+    receipt is confirmed and with ``settled − received`` when its dispute is settled, which
+    keeps each row the sum :func:`received_by_origin_month` computes from the receipts (a
+    test compares the two).
+    """
+    await session.flush()
+    conn = await session.connection()
+    site = (
+        await conn.execute(sa.select(listings.c.site_id).where(listings.c.id == listing_id))
+    ).scalar_one()
+    year, month = china_month(at)
+    row = {
+        "origin_site_id": site,
+        "material_code": material_code,
+        "year": year,
+        "month": month,
+        "received_t": tonnes_t,
+    }
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(receipt_months).values(row)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["origin_site_id", "material_code", "year", "month"],
+        set_={"received_t": receipt_months.c.received_t + stmt.excluded.received_t},
+    )
+    await conn.execute(stmt)
 
 
 def china_year_bounds(year: int) -> tuple[datetime, datetime]:

@@ -43,6 +43,7 @@ from market.core.settings import Settings
 from market.trading import disputes, manifests, notices
 from market.trading.deals import readable_deal
 from market.trading.models import SHIPMENT_STATUSES, Deal, Shipment
+from market.trading.receipts import count_receipt
 from market.trading.schedule import contract_of
 from market.trading.stock import deliver
 
@@ -256,6 +257,7 @@ async def receive(
     after = snapshot(shipment, ("status", "received_t", "received_at", "discrepancy_pct"))
     await record(session, "shipment", shipment_id, status, actor, {"status": "dispatched"}, after)
     credited = min(received_t, shipment.dispatched_t) if status == "disputed" else received_t
+    await count_receipt(session, deal.listing_id, deal.material_code, received_at, received_t)
     await manifests.close(session, shipment, actor, now)
     await _credit_deal(session, deal.id or 0, credited, actor, shipment_id, now)
     await notices.shipment_received(session, shipment, deal)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from litestar import Litestar, Request, Response, get
-from litestar.datastructures import State
-from litestar.testing import AsyncTestClient
+from litestar import Request
 
 from market.core.response_cache import ResponseCache, cached_json
 
@@ -40,19 +39,27 @@ def test_one_request_renews_an_answer_past_half_its_ttl() -> None:
 
 
 async def test_concurrent_misses_compute_the_answer_once() -> None:
+    """Eight requests for one missing answer at once: one computes, seven wait (having given
+    their connection back) and are served its body."""
     computed: list[int] = []
+    released: list[int] = []
+    cache = ResponseCache(ttl=5.0)
+    # What cached_json reads of a request: its route's type encoders.
+    request = cast(
+        "Request[Any, Any, Any]",
+        SimpleNamespace(route_handler=SimpleNamespace(resolve_type_encoders=dict)),
+    )
 
-    @get("/answer")
-    async def answer(request: Request[Any, Any, Any], state: State) -> Response[dict[str, int]]:
-        async def compute() -> dict[str, int]:
-            computed.append(1)
-            await asyncio.sleep(0.05)
-            return {"n": len(computed)}
+    async def compute() -> dict[str, int]:
+        computed.append(1)
+        await asyncio.sleep(0.05)
+        return {"n": len(computed)}
 
-        return await cached_json(request, state.answers, "k", (1,), compute)
+    async def release() -> None:
+        released.append(1)
 
-    app = Litestar([answer], state=State({"answers": ResponseCache(ttl=5.0)}))
-    async with AsyncTestClient(app) as client:
-        replies = await asyncio.gather(*(client.get("/answer") for _ in range(8)))
-    assert {r.status_code for r in replies} == {200}
+    replies = await asyncio.gather(
+        *(cached_json(request, cache, "k", (1,), compute, release) for _ in range(8))
+    )
     assert {r.content for r in replies} == {b'{"n":1}'} and computed == [1]
+    assert len(released) == 7 and not cache.busy("k")

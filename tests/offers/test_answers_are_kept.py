@@ -121,6 +121,19 @@ async def test_a_token_revoked_here_stops_reading_at_once(
     assert_problem(await client.get("/api/v1/listings", headers=buyer, params=params), 401)
 
 
+async def test_a_refused_read_does_not_spoil_the_kept_login(
+    client: Any, actors: Actors, app: Litestar
+) -> None:
+    """A read-only request that fails (404) rolls its session back; the user its token was
+    checked for, kept for the next reads, must not be expired with it (that was a 500)."""
+    buyer = await actors.user()
+    params = {"material": "fly_ash", "lat": 31.03, "lon": 112.20, "radius_km": 5}
+    assert_problem(await client.get("/api/v1/listings/999999", headers=buyer), 404)
+    assert (await client.get("/api/v1/listings", headers=buyer, params=params)).status_code == 200
+    assert_problem(await client.get("/api/v1/demands/999999", headers=buyer), 404)
+    assert (await client.get("/api/v1/demands", headers=buyer, params=params)).status_code == 200
+
+
 async def test_nothing_is_kept_when_the_setting_says_zero(
     client: Any, actors: Actors, app: Litestar
 ) -> None:

@@ -202,10 +202,9 @@ async def test_the_statistics_count_settled_tonnes_for_a_year_and_for_all_years(
     china_year = (datetime.now(UTC) + timedelta(hours=8)).year
 
     async def work(session: AsyncSession) -> list[Decimal]:
-        dialect = session.get_bind().dialect.name
         out = []
         for year in (china_year, None):
-            r = received_tonnes(dialect, year)
+            r = received_tonnes(year)
             stmt = sa.select(sa.func.sum(r.c.received_t)).where(
                 r.c.material_code == deal["material_code"]
             )
