@@ -27,9 +27,7 @@ so the figures are for one machine at one moment; the sizes are printed with the
 
 from __future__ import annotations
 
-import asyncio
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -40,12 +38,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._postgres import scratch_database
 from bench.bench_server import HEALTH, _market, _server_env, serve
 from market.accounts.uscc import make_uscc
 
@@ -59,41 +56,16 @@ POLL_INTERVAL_S = 0.02
 #: What the issue asks of the import: /health p99 no more than this above idle.
 TARGET_EXTRA_P99_MS = 100.0
 PASSWORD = "bench-ledger-import-2026"
-POSTGRES_URL = os.environ.get(
-    "MARKET_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-async def _admin(url: str, sql: str) -> None:
-    base = make_url(url)
-    conn = await asyncpg.connect(
-        host=base.host,
-        port=base.port or 5432,
-        user=base.username,
-        password=base.password,
-        database=base.database or "postgres",
-        timeout=5,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @contextmanager
 def database(tmp: Path) -> Iterator[tuple[str, str]]:
     """(label, URL) of a throw-away PostgreSQL database, else of a SQLite file in ``tmp``."""
-    name = f"bench_ledger_{os.getpid()}"
-    try:
-        asyncio.run(_admin(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        print(f"   (no PostgreSQL at {POSTGRES_URL}: {type(exc).__name__}; using SQLite)")
-        yield "SQLite", f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
-        return
-    try:
-        yield "PostgreSQL", make_url(POSTGRES_URL).set(database=name).render_as_string(False)
-    finally:
-        asyncio.run(_admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database("bench_ledger") as url:
+        if url is None:
+            yield "SQLite", f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
+        else:
+            yield "PostgreSQL", url
 
 
 @dataclass

@@ -45,6 +45,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._load import LoadGenerator, LoadResult
+from bench._postgres import POSTGRES_URL, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -404,9 +405,6 @@ SEARCH = "/api/v1/listings?material=fly_ash&lat=31.03&lon=112.20&radius_km=50"
 FRESH_CENTRES = 4000
 #: What issue #14 asks of matches and geo search, relative to /health on the same server.
 TARGET_SHARE, TARGET_P99_MS = 0.60, 50.0
-POSTGRES_URL = os.environ.get(
-    "MARKET_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def _fresh_searches(base: str) -> list[str]:
@@ -417,40 +415,6 @@ def _fresh_searches(base: str) -> list[str]:
         f"&lon={112.10 + 0.001 * (i % side):.3f}&radius_km=50"
         for i in range(FRESH_CENTRES)
     ]
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str | None]:
-    """A throw-away PostgreSQL database's URL (dropped afterwards), or None without a server."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(POSTGRES_URL)
-    name = f"bench_server_{os.getpid()}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(
-            host=base.host,
-            port=base.port or 5432,
-            user=base.username,
-            password=base.password,
-            database=base.database or "postgres",
-            timeout=5,
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    try:
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError, TimeoutError):
-        yield None
-        return
-    try:
-        yield base.set(database=name).render_as_string(False)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def hot_routes(load: LoadGenerator, label: str, url: str, logdir: Path) -> list[str]:
@@ -581,7 +545,7 @@ def main() -> list[str]:
                     load, granian, path, g_match, seconds=DURATION_S / 2, warmup=warm, headers=auth
                 )
             hot = hot_routes(load, "SQLite", url, Path(tmp))
-            with _postgres_database() as pg_url:
+            with scratch_database("bench_server") as pg_url:
                 if pg_url is None:
                     hot += [f"PostgreSQL: none at {POSTGRES_URL} (MARKET_BENCH_POSTGRES_URL)"]
                 else:

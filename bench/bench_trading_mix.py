@@ -38,13 +38,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_server import (
-    _login,
-    _market,
-    _postgres_database,
-    _server_env,
-    serve,
-)
+from bench._postgres import scratch_database
+from bench.bench_server import _login, _market, _server_env, serve
 
 DURATION_S = 10.0
 WARMUP_S = 2.0
@@ -228,7 +223,7 @@ def main() -> list[str]:
 
     with (
         tempfile.TemporaryDirectory(prefix="market-bench-mix-") as tmp,
-        _postgres_database() as url,
+        scratch_database("bench_mix") as url,
     ):
         if url is None:
             say("   no PostgreSQL (MARKET_BENCH_POSTGRES_URL): the mix is measured there only")
