@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import User
 from market.accounts.verification import check_deal_parties
+from market.catalogue import service as catalogue
 from market.core import decimals as dec
 from market.core.audit import Actor, record, snapshot
 from market.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -207,9 +208,10 @@ async def create_deal(
     await session.flush()
     await record(session, "deal", deal.id, "created", actor, None, snapshot(deal, DEAL_FIELDS))
     await notices.deal_created(session, deal)
+    battery = (await catalogue.get_material(session, listing.material_code)).battery
     await reserve(session, listing, terms.quantity.total_t, actor, source)
-    # After the lot's row lock, as before: every path takes the lot, then its packs.
-    await packs.claim_for_deal(session, listing, deal.id or 0, buyer.org_id, actor.user_id, at)
+    if battery:  # only a battery lot has packs; after the lot's lock, as on every path
+        await packs.claim_for_deal(session, listing, deal.id or 0, buyer.org_id, actor.user_id, at)
     return deal
 
 

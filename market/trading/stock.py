@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +30,10 @@ _LISTINGS = metadata.tables["listings"]
 def _t(value: Decimal) -> sa.BindParameter[Decimal]:
     """Tonnes bound through ScaledDecimal (kg), never as a raw decimal against kg columns."""
     return sa.literal(value, tonnes())
+
+
+#: What a reservation reads back of the row it changed (its tonnes, status and version).
+_RETURNED = ("quantity_t", "reserved_t", "delivered_t", "status", "updated_at")
 
 
 async def reserve(
@@ -48,10 +53,16 @@ async def reserve(
             status=sa.case((available == _t(quantity), "reserved"), else_=c.status),
             updated_at=datetime.now(UTC),
         )
+        # The row as changed, in the same round trip: from here to the commit the row is
+        # locked and every other buyer of the lot waits (see deals.create_deal).
+        .returning(*(c[name] for name in _RETURNED))
     )
-    result = await session.exec(stmt)
-    await session.refresh(listing)
-    if result.rowcount != 1:
+    changed = (await session.exec(stmt)).first()
+    if changed is not None:
+        for name in _RETURNED:
+            set_committed_value(listing, name, getattr(changed, name))
+    else:
+        await session.refresh(listing)
         if listing.status != "open":
             raise Conflict(
                 f"listing {listing.id} is {listing.status}; only an open listing can be traded"
