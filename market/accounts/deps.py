@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request
@@ -16,15 +13,16 @@ from market.accounts.models import User
 from market.accounts.service import user_for_token
 from market.core.deps import bearer_token
 from market.core.errors import Unauthorized
+from market.core.recent import Recent
 from market.core.security import token_digest
 
 NO_TOKEN = "log in and send the token as 'Authorization: Bearer <token>'"
 INVALID_TOKEN = "the token is invalid or has expired; log in again"
 
 
-@dataclass
-class TokenCache:
-    """Users of bearer tokens checked within ``ttl`` seconds, for read-only requests only.
+class TokenCache(Recent[str, User]):
+    """Users of bearer tokens (by digest) checked within ``ttl`` seconds, for read-only
+    requests only.
 
     The token look-up is one of the two statements a kept answer of matches or a search
     costs (:mod:`market.core.response_cache`), so read-only handlers trust a check this
@@ -33,26 +31,8 @@ class TokenCache:
     This worker forgets its checks when a token is revoked here (logout, revoke, password).
     """
 
-    ttl: float = 1.0
-    size: int = 4096
-    _users: OrderedDict[str, tuple[float, User]] = field(default_factory=OrderedDict)
-
-    def get(self, digest: str) -> User | None:
-        kept = self._users.get(digest)
-        if kept is None or time.monotonic() - kept[0] > self.ttl:
-            return None
-        return kept[1]
-
-    def put(self, digest: str, user: User) -> None:
-        if self.ttl <= 0:
-            return
-        self._users[digest] = (time.monotonic(), user)
-        self._users.move_to_end(digest)
-        while len(self._users) > self.size:
-            self._users.popitem(last=False)
-
-    def clear(self) -> None:
-        self._users.clear()
+    def __init__(self, ttl: float = 1.0, size: int = 4096) -> None:
+        super().__init__(ttl, size)
 
 
 async def provide_user(
@@ -66,7 +46,8 @@ async def provide_user(
     else:
         cache: TokenCache = state.tokens
         digest = token_digest(token)
-        user = cache.get(digest)
+        kept = cache.get(digest)
+        user = None if kept is None else kept[0]
         if user is None:
             user = await user_for_token(db, token)
             if user is not None:

@@ -18,8 +18,6 @@ used dropped first.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,15 +26,16 @@ from typing import Any, TypeVar, cast
 from litestar import MediaType, Request, Response
 from litestar.serialization import encode_json, get_serializer
 
+from market.core.recent import Recent
+
 T = TypeVar("T")
 
 
 @dataclass
 class _Answer:
     stamp: Hashable
-    at: float
     body: bytes
-    #: A request is computing its successor (see :meth:`ResponseCache.get`).
+    #: A request is computing its successor (see :meth:`ResponseCache.renews`).
     renewing: bool = False
 
 
@@ -51,50 +50,39 @@ class ResponseCache:
     renew_after: float = 0.5
     hits: int = 0
     misses: int = 0
-    _answers: OrderedDict[Hashable, _Answer] = field(default_factory=OrderedDict)
     _locks: dict[Hashable, asyncio.Lock] = field(default_factory=dict)
     _waiting: dict[Hashable, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._answers: Recent[Hashable, _Answer] = Recent(self.ttl, self.size)
+
     def get(self, key: Hashable, stamp: Hashable) -> bytes | None:
         """The body kept for ``key`` if it was computed at ``stamp`` within the ttl."""
-        answer = self._answers.get(key)
-        if (
-            answer is None
-            or answer.stamp != stamp
-            or time.monotonic() - answer.at > self.ttl
-            or self.ttl <= 0
-        ):
+        kept = self._answers.get(key)
+        if kept is None or kept[0].stamp != stamp:
             self.misses += 1
             return None
-        self._answers.move_to_end(key)
         self.hits += 1
-        return answer.body
+        return kept[0].body
 
     def renews(self, key: Hashable) -> bool:
         """Whether this caller is the one to compute the kept answer anew now (past
         ``renew_after``, no one else at it); it then :meth:`put`s it, or says
         :meth:`renewed` when it could not."""
-        answer = self._answers.get(key)
-        if answer is None or answer.renewing:
+        kept = self._answers.get(key)
+        if kept is None or kept[0].renewing or kept[1] <= self.renew_after * self.ttl:
             return False
-        if time.monotonic() - answer.at <= self.renew_after * self.ttl:
-            return False
-        answer.renewing = True
+        kept[0].renewing = True
         return True
 
     def put(self, key: Hashable, stamp: Hashable, body: bytes) -> None:
-        if self.ttl <= 0:
-            return
-        self._answers[key] = _Answer(stamp, time.monotonic(), body)
-        self._answers.move_to_end(key)
-        while len(self._answers) > self.size:
-            self._answers.popitem(last=False)
+        self._answers.put(key, _Answer(stamp, body))
 
     def renewed(self, key: Hashable) -> None:
         """The renewal of ``key`` ended without a new answer: let the next request try."""
-        answer = self._answers.get(key)
-        if answer is not None:
-            answer.renewing = False
+        kept = self._answers.get(key)
+        if kept is not None:
+            kept[0].renewing = False
 
     def clear(self) -> None:
         self._answers.clear()

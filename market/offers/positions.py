@@ -53,7 +53,7 @@ class Positions:
             prices=np.fromiter(
                 (np.nan if r[4] is None else float(r[4]) for r in rows), np.float64, n
             ),
-            kg=np.fromiter((int(r[5] * 1000) for r in rows), np.int64, n),
+            kg=np.fromiter((kg(r[5]) for r in rows), np.int64, n),
         )
 
     def replaced(self, gone: np.ndarray[Any, Any], new: Positions) -> Positions:
@@ -73,9 +73,28 @@ class Positions:
         return len(self.ids)
 
 
+#: The statement of :func:`latest_change` per kind, built once (it runs on every search).
+_LATEST: dict[str, Any] = {}
+
+
+async def latest_change(
+    session: AsyncSession, kind: OfferKind[Any], material: str
+) -> datetime | None:
+    """The latest ``updated_at`` of the material's rows of this kind (every write to a listing
+    or demand sets it; one step down the material's version index), None without rows."""
+    stmt = _LATEST.get(kind.noun)
+    if stmt is None:
+        model = kind.model
+        stmt = _LATEST[kind.noun] = select(func.max(col(model.updated_at))).where(
+            col(model.material_code) == sa.bindparam("material")
+        )
+    latest: datetime | None = (await session.exec(stmt, params={"material": material})).one()
+    return latest
+
+
 @dataclass
 class _Entry:
-    version: datetime | None
+    version: datetime
     built: float
     positions: Positions
 
@@ -95,17 +114,13 @@ class PositionCache:
         self, session: AsyncSession, kind: OfferKind[Any], material: str
     ) -> Positions:
         model = kind.model
-        version = (
-            await session.exec(
-                select(func.max(col(model.updated_at))).where(col(model.material_code) == material)
-            )
-        ).one()
+        version = await latest_change(session, kind, material)
         if version is None:  # no rows of this material (or no such material): keep nothing
             return Positions.from_rows([])
         key = (kind.noun, material)
         entry = self._entries.get(key)
         now = time.monotonic()
-        if entry is not None and entry.version is not None and now - entry.built <= self.ttl:
+        if entry is not None and now - entry.built <= self.ttl:
             if entry.version != version:
                 # Rows written since shortly before the latest instant seen: ``updated_at``
                 # is taken when a row is written, not when it commits, so a writer that

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, bindparam, func, literal_column
+from sqlalchemy import ColumnElement, func, literal_column
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +24,7 @@ from market.accounts.access import member_org_ids, sees_everything
 from market.accounts.models import Site, User
 from market.core.errors import Invalid
 from market.offers.common import GeoFilter, OfferKind
-from market.offers.positions import PositionCache, Positions, kg
+from market.offers.positions import PositionCache, Positions, kg, latest_change
 from market.offers.privacy import COORD_DECIMALS, OfferT
 
 #: How far a site rounded to 0.01° can move: half a hundredth of a degree each way, plus slack.
@@ -134,7 +134,6 @@ async def nearest_page(
         np.fromiter((r[3] for r in rows), dtype=np.int64, count=n),
         np.fromiter((float(r[4]) for r in rows), np.float64, n) if by_cost else None,
         exact_orgs=exact_orgs if owner_column is not None else None,
-        hide=owner_column is not None,
         per_km=per_km,
         offset=offset,
         page_size=page_size,
@@ -150,7 +149,6 @@ def rank(
     prices: np.ndarray[Any, Any] | None,
     *,
     exact_orgs: set[int] | None,
-    hide: bool,
     per_km: float | None,
     offset: int,
     page_size: int,
@@ -160,13 +158,13 @@ def rank(
     :func:`nearest_page` does once it has the rows, for the database's rows and for those
     kept in memory (:mod:`market.offers.positions`) alike.
 
-    ``hide``: rows of organisations not in ``exact_orgs`` are measured from their site rounded
-    to 0.01° and their distance rounded to whole km (``exact_orgs`` None: none hidden).
+    Rows of organisations not in ``exact_orgs`` are measured from their site rounded to 0.01°
+    and their distance rounded to whole km (``exact_orgs`` None: none hidden).
     """
     if not len(ids):
         return [], {}, 0
     hidden = np.zeros(len(ids), dtype=bool)
-    if hide and exact_orgs is not None:
+    if exact_orgs is not None:
         hidden = ~np.isin(owners, np.fromiter(exact_orgs, np.int64, len(exact_orgs)))
         lons = np.where(hidden, np.round(lons, COORD_DECIMALS), lons)
         lats = np.where(hidden, np.round(lats, COORD_DECIMALS), lats)
@@ -210,7 +208,6 @@ def kept_page(
         kept.orgs[mask],
         kept.prices[mask],
         exact_orgs=exact_orgs,
-        hide=True,
         per_km=per_km,
         offset=(page - 1) * page_size,
         page_size=page_size,
@@ -235,25 +232,14 @@ class OfferQuery:
     positions: PositionCache | None = field(default=None, compare=False, hash=False)
 
 
-#: The stamp statement of each kind, built once (see _USER_FOR_TOKEN in accounts.service).
-_STAMPS: dict[str, Any] = {}
-
-
 async def search_stamp(
     session: AsyncSession, kind: OfferKind[OfferT], q: OfferQuery
 ) -> tuple[Any, ...] | None:
-    """What a search of one material was computed from: its rows' latest change (every write
-    to a listing or demand sets ``updated_at``; one step down the material's version index).
-    None, not to be kept, for a search across materials."""
+    """What a search of one material was computed from: its rows' latest change. None, not
+    to be kept, for a search across materials."""
     if not q.material:
         return None
-    stmt = _STAMPS.get(kind.noun)
-    if stmt is None:
-        model = kind.model
-        stmt = _STAMPS[kind.noun] = select(func.max(col(model.updated_at))).where(
-            col(model.material_code) == bindparam("material")
-        )
-    return ((await session.exec(stmt, params={"material": q.material})).one(),)
+    return (await latest_change(session, kind, q.material),)
 
 
 async def search_ids(
